@@ -1,0 +1,68 @@
+r"""Trains a zoo model on local image folders.
+
+Example (the recipe of the shipped default hyperprior is in its model card):
+
+  python -m models.train --model=hyperprior --lmbda=0.0035 \
+      --data_dir=../shared/datasets/train --steps=20000 \
+      --checkpoint_dir=runs/hyperprior --output_dir=runs/hyperprior/final
+"""
+
+import json
+
+from absl import app
+from absl import flags
+from absl import logging
+
+flags.DEFINE_string("model", "hyperprior", "Zoo model name.")
+flags.DEFINE_string("model_config", "{}",
+                    "JSON dict of constructor arguments (e.g. num_filters).")
+flags.DEFINE_float("lmbda", 0.01, "Rate-distortion trade-off: bpp + lmbda*mse.")
+flags.DEFINE_multi_string("data_dir", ["../shared/datasets/train"],
+                          "Folder(s) of training images (searched recursively).")
+flags.DEFINE_integer("steps", 20000, "Total training steps.")
+flags.DEFINE_integer("crop_size", 128, "Square crop size.")
+flags.DEFINE_integer("batch_size", 8, "Global batch size.")
+flags.DEFINE_float("learning_rate", 1e-4, "Initial Adam learning rate.")
+flags.DEFINE_list("lr_decay_at", ["0.85"],
+                  "Fractions of --steps where the learning rate is multiplied "
+                  "by --lr_decay_factor.")
+flags.DEFINE_float("lr_decay_factor", 0.1, "Learning-rate decay factor.")
+flags.DEFINE_string("checkpoint_dir", "runs/default",
+                    "Checkpoints and TensorBoard logs; a run resumes from here.")
+flags.DEFINE_float("checkpoint_minutes", 5.0, "Minutes between checkpoints.")
+flags.DEFINE_integer("log_every", 100, "Steps between log lines.")
+flags.DEFINE_enum("precision", "float32", ["float32", "mixed_bfloat16"],
+                  "Keras mixed-precision policy.")
+flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
+flags.DEFINE_integer("seed", 0, "Seed of the crop sampler.")
+flags.DEFINE_string("output_dir", None,
+                    "If set, final weights + config.json are written here.")
+flags.DEFINE_integer("quality", 0, "Quality index recorded with the weights.")
+
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+  del argv
+  from tfcodec import training  # pylint: disable=g-import-not-at-top
+  model_config = json.loads(FLAGS.model_config)
+  model_config["lmbda"] = FLAGS.lmbda
+  config = training.Config(
+      model=FLAGS.model, model_config=model_config, data_dirs=FLAGS.data_dir,
+      checkpoint_dir=FLAGS.checkpoint_dir, steps=FLAGS.steps,
+      crop_size=FLAGS.crop_size, batch_size=FLAGS.batch_size,
+      learning_rate=FLAGS.learning_rate,
+      lr_decay_at=tuple(float(f) for f in FLAGS.lr_decay_at),
+      lr_decay_factor=FLAGS.lr_decay_factor, log_every=FLAGS.log_every,
+      checkpoint_minutes=FLAGS.checkpoint_minutes, seed=FLAGS.seed,
+      precision=FLAGS.precision, jit_compile=FLAGS.jit_compile)
+  model, logs = training.train(config)
+  logging.info("final metrics: %s", logs)
+  if FLAGS.output_dir:
+    training.save_weights(model, FLAGS.model, FLAGS.output_dir,
+                          quality=FLAGS.quality)
+    logging.info("wrote weights to %s", FLAGS.output_dir)
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,133 @@
+"""The shared harness: every registered model passes the same checks.
+
+A new model joins by being registered in the zoo with a `tiny_config`.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfcodec import bitstream, coding, training, zoo
+from tfcodec.models import CompressionModel
+
+from tests.conftest import smooth_image
+
+MODELS = zoo.names()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def tiny(request):
+  cls = zoo._REGISTRY[request.param]  # pylint: disable=protected-access
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build(request.param, **cls.tiny_config)
+  model.update()
+  return request.param, model
+
+
+def _string_bits(tensors):
+  return 8 * sum(len(t.numpy()[0]) for t in tensors if t.dtype == tf.string)
+
+
+def test_registry_lists_the_foundation_models():
+  assert {"factorized", "hyperprior"} <= set(MODELS)
+
+
+def test_model_is_a_compression_model(tiny):
+  _, model = tiny
+  assert isinstance(model, CompressionModel)
+  assert model.multiple >= 1
+
+
+def test_signatures(tiny):
+  _, model = tiny
+  (spec,) = model.compress.input_signature
+  assert spec.dtype == tf.uint8 and spec.shape.as_list() == [None, None, 3]
+  outputs = model.compress(smooth_image(20, 20))
+  assert isinstance(outputs, tuple)
+  dtypes = [s.dtype for s in model.decompress.input_signature]
+  assert [t.dtype for t in outputs] == dtypes
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (17, 33), (64, 64), (70, 45)])
+def test_compress_decompress_shapes_and_dtypes(tiny, shape):
+  _, model = tiny
+  image = smooth_image(*shape)
+  out = model.decompress(*model.compress(image))
+  assert out.dtype == tf.uint8
+  assert out.shape == (*shape, 3)
+
+
+def test_call_returns_reconstruction_and_rate(tiny):
+  _, model = tiny
+  x = tf.cast(smooth_image(model.multiple, 2 * model.multiple)[None], tf.float32)
+  outputs = model(x, training=True)
+  assert outputs["x_hat"].shape == x.shape
+  assert outputs["bits"].shape == () and float(outputs["bits"]) > 0
+
+
+def test_rate_estimate_agrees_with_real_bytes(tiny):
+  _, model = tiny
+  image = smooth_image(128, 192, seed=3)
+  tensors = model.compress(image)
+  real = _string_bits(tensors)
+  estimate = model.estimate_bits(image)
+  strings = sum(t.dtype == tf.string for t in tensors)
+  # Range coding costs a few bytes per string on top of the information.
+  assert abs(real - estimate) <= 0.02 * estimate + 48 * strings, (real, estimate)
+
+
+def test_file_round_trip_matches_model_decode(tiny):
+  name, model = tiny
+  image = smooth_image(40, 50)
+  data = coding.compress_image(image, name, 1, model=model)
+  header, _ = bitstream.unpack(data)
+  assert (header.model, header.quality, header.height, header.width) == (
+      name, 1, 40, 50)
+  decoded, _ = coding.decompress_bytes(data, model=model)
+  np.testing.assert_array_equal(
+      decoded, model.decompress(*model.compress(image)).numpy())
+
+
+def test_config_round_trip(tiny):
+  name, model = tiny
+  config = model.get_config()
+  rebuilt = zoo.build(name, **config)
+  assert rebuilt.get_config() == config
+  assert type(rebuilt).from_config(config).get_config() == config
+
+
+def test_training_steps_reduce_nothing_to_nan(tiny):
+  name, _ = tiny
+  cls = zoo._REGISTRY[name]  # pylint: disable=protected-access
+  model = zoo.build(name, **cls.tiny_config)
+  model.compile(optimizer=tf.keras.optimizers.Adam(1e-3))
+  x = np.stack([smooth_image(64, 64, seed=s) for s in range(2)])
+  logs = model.fit(x, batch_size=2, epochs=2, verbose=0).history
+  for key in ("loss", "bpp", "mse", "psnr"):
+    assert np.all(np.isfinite(logs[key])), key
+  assert int(model.optimizer.iterations.numpy()) == 2
+
+
+def test_saved_weights_reload_and_decode_identically_in_two_processes(
+    tiny, tmp_path):
+  name, model = tiny
+  weights = os.path.join(tmp_path, "w")
+  training.save_weights(model, name, weights, quality=1)
+  reloaded = zoo.load_from_dir(weights)
+  image = smooth_image(33, 65, seed=5)
+  data = coding.compress_image(image, name, 1, model=model)
+  assert coding.compress_image(image, name, 1, model=reloaded) == data
+  path = os.path.join(tmp_path, "x.tfc")
+  with open(path, "wb") as f:
+    f.write(data)
+  expected, _ = coding.decompress_bytes(data, model=model)
+  for i in range(2):
+    out = os.path.join(tmp_path, f"out{i}.npy")
+    subprocess.run([sys.executable, "-m", "tests.decode_worker", weights, path,
+                    out], check=True, cwd=ROOT)
+    np.testing.assert_array_equal(np.load(out), expected)

@@ -1,0 +1,197 @@
+"""The `tfcodec` command: compress, decompress, info, models.
+
+Every command writes its output atomically (temporary file, then rename),
+never over its own input, and reports user errors as one line on stderr with
+a non-zero exit code.
+"""
+
+import argparse
+import os
+import sys
+import time
+from typing import List, Optional
+
+from tfcodec import __version__
+from tfcodec.errors import TfcodecError
+
+__all__ = ["main", "run"]
+
+
+class CliError(TfcodecError):
+  """A usage error found by the command itself."""
+
+
+def _quiet_tensorflow():
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.ERROR)
+
+
+def _check_output(inp: str, out: str) -> None:
+  if os.path.abspath(inp) == os.path.abspath(out) or (
+      os.path.exists(out) and os.path.samefile(inp, out)):
+    raise CliError(f"{out}: output would overwrite the input")
+  folder = os.path.dirname(os.path.abspath(out))
+  if not os.path.isdir(folder):
+    raise CliError(f"{out}: folder {folder} does not exist")
+  if os.path.isdir(out):
+    raise CliError(f"{out}: is a folder")
+
+
+def _read_bytes(path: str) -> bytes:
+  try:
+    with open(path, "rb") as f:
+      return f.read()
+  except FileNotFoundError:
+    raise CliError(f"{path}: no such file") from None
+  except IsADirectoryError:
+    raise CliError(f"{path}: is a folder") from None
+  except OSError as e:
+    raise CliError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def _in_file(path: str, error: TfcodecError) -> TfcodecError:
+  """The same error type, with the file name in front of its message."""
+  message = str(error)
+  if not message.startswith(path):
+    message = f"{path}: {message}"
+  return type(error)(message)
+
+
+def cmd_compress(args) -> int:
+  from tfcodec import coding, io, metrics, zoo  # pylint: disable=g-import-not-at-top
+  _check_output(args.input, args.output)
+  image = io.read_image(args.input)
+  quality = args.quality if args.quality is not None else zoo.default_quality(
+      args.model)
+  model = zoo.load(args.model, quality)
+  t = time.perf_counter()
+  data = coding.compress_image(image, args.model, quality, model=model)
+  seconds = time.perf_counter() - t
+  io.atomic_write(args.output, data)
+  h, w = image.shape[:2]
+  print(f"{args.output}: {len(data)} bytes, "
+        f"{metrics.bpp(len(data), h, w):.4f} bpp ({args.model} q{quality}, "
+        f"{w}x{h}, {seconds:.2f} s)")
+  return 0
+
+
+def cmd_decompress(args) -> int:
+  from tfcodec import coding, io, metrics  # pylint: disable=g-import-not-at-top
+  _check_output(args.input, args.output)
+  ext = os.path.splitext(args.output)[1].lower()
+  if ext not in io.WRITE_FORMATS:
+    raise CliError(f"{args.output}: cannot write '{ext or 'no extension'}' "
+                   f"files; use one of {', '.join(sorted(io.WRITE_FORMATS))}")
+  reference = io.read_image(args.reference) if args.reference else None
+  data = _read_bytes(args.input)
+  t = time.perf_counter()
+  try:
+    image, header = coding.decompress_bytes(data)
+  except TfcodecError as e:
+    raise _in_file(args.input, e) from None
+  seconds = time.perf_counter() - t
+  io.write_image(args.output, image)
+  line = (f"{args.output}: {header.width}x{header.height} from "
+          f"{header.model} q{header.quality}, "
+          f"{metrics.bpp(len(data), header.height, header.width):.4f} bpp, "
+          f"{seconds:.2f} s")
+  if reference is not None:
+    if reference.shape != image.shape:
+      raise CliError(f"{args.reference}: reference is "
+                     f"{reference.shape[1]}x{reference.shape[0]}, the decoded "
+                     f"image is {image.shape[1]}x{image.shape[0]}")
+    ms = metrics.ms_ssim(reference, image)
+    line += (f", PSNR {metrics.psnr(reference, image):.2f} dB, "
+             f"MS-SSIM {ms:.4f} ({metrics.ms_ssim_db(ms):.2f} dB)")
+  print(line)
+  return 0
+
+
+def cmd_info(args) -> int:
+  from tfcodec import bitstream, metrics  # pylint: disable=g-import-not-at-top
+  data = _read_bytes(args.file)
+  try:
+    header, payload = bitstream.unpack(data)
+  except TfcodecError as e:
+    raise _in_file(args.file, e) from None
+  print(f"file:     {args.file}\n"
+        f"model:    {header.model}\n"
+        f"quality:  {header.quality}\n"
+        f"size:     {header.width}x{header.height}\n"
+        f"bytes:    {len(data)} (payload {len(payload)})\n"
+        f"bpp:      {metrics.bpp(len(data), header.height, header.width):.4f}")
+  return 0
+
+
+def cmd_models(args) -> int:
+  del args
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  for name in zoo.names():
+    q = zoo.qualities(name)
+    shipped = ", ".join(map(str, q)) if q else "none shipped"
+    default = " (default model)" if name == zoo.DEFAULT_MODEL else ""
+    dq = f", default quality {zoo.default_quality(name)}" if q else ""
+    print(f"{name}{default}: qualities {shipped}{dq}")
+  return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  parser = argparse.ArgumentParser(
+      prog="tfcodec", description="Learned image compression with TensorFlow.")
+  parser.add_argument("--version", action="version",
+                      version=f"tfcodec {__version__}")
+  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+  sub.required = True
+
+  p = sub.add_parser("compress", help="compress an image into a .tfc file")
+  p.add_argument("input", help="image (PNG, JPEG, WebP, TIFF, BMP, ...)")
+  p.add_argument("output", help="compressed file to write")
+  p.add_argument("--model", default=zoo.DEFAULT_MODEL,
+                 help="zoo model (see `tfcodec models`)")
+  p.add_argument("--quality", type=int, default=None,
+                 help="quality index (default: the model's default)")
+  p.set_defaults(func=cmd_compress)
+
+  p = sub.add_parser("decompress", help="decompress a .tfc file into an image")
+  p.add_argument("input", help="compressed file")
+  p.add_argument("output", help="image to write; format from the extension")
+  p.add_argument("--reference", default=None,
+                 help="original image: also print PSNR and MS-SSIM")
+  p.set_defaults(func=cmd_decompress)
+
+  p = sub.add_parser("info", help="show what a .tfc file holds")
+  p.add_argument("file")
+  p.set_defaults(func=cmd_info)
+
+  p = sub.add_parser("models", help="list the zoo and its shipped qualities")
+  p.set_defaults(func=cmd_models)
+  return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+  """Runs the command; returns the exit code."""
+  _quiet_tensorflow()
+  parser = build_parser()
+  args = parser.parse_args(argv)
+  try:
+    return args.func(args)
+  except TfcodecError as e:
+    print(f"tfcodec: error: {e}", file=sys.stderr)
+    return 1
+  except OSError as e:
+    name = f"{e.filename}: " if e.filename else ""
+    print(f"tfcodec: error: {name}{e.strerror or e}", file=sys.stderr)
+    return 1
+  except KeyboardInterrupt:
+    print("tfcodec: interrupted", file=sys.stderr)
+    return 130
+
+
+def run() -> None:
+  sys.exit(main())
+
+
+if __name__ == "__main__":
+  run()

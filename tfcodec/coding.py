@@ -1,0 +1,59 @@
+"""Images <-> tfcodec files: a zoo model, the container, and the payload.
+
+`compress_image` and `decompress_bytes` are what the CLI, the benchmark and
+the export clients use, so every path writes byte-identical files.
+"""
+
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from tfcodec import bitstream
+from tfcodec import zoo
+from tfcodec.errors import CorruptedError
+
+__all__ = ["compress_image", "decompress_bytes", "pack_encoded",
+           "decode_tensors"]
+
+
+def pack_encoded(model_name: str, quality: int, image_shape: Sequence[int],
+                 tensors: Sequence) -> bytes:
+  """Packs the outputs of a model's `compress` (or a SavedModel's `encode`
+  signature) into the bytes `tfcodec compress` writes."""
+  header = bitstream.Header(model_name, int(quality), int(image_shape[0]),
+                            int(image_shape[1]))
+  return bitstream.pack(header, bitstream.pack_tensors(tensors))
+
+
+def compress_image(image: np.ndarray, model_name: str = zoo.DEFAULT_MODEL,
+                   quality: Optional[int] = None, model=None) -> bytes:
+  """Compresses a uint8 `[H, W, 3]` image into tfcodec file bytes."""
+  if quality is None:
+    quality = zoo.default_quality(model_name)
+  model = model or zoo.load(model_name, quality)
+  tensors = model.compress(image)
+  return pack_encoded(model_name, quality or 0, image.shape, tensors)
+
+
+def decode_tensors(model, payload: bytes, header: bitstream.Header):
+  """Unpacks the payload and runs the model's `decompress`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  dtypes = [spec.dtype for spec in model.decompress.input_signature]
+  tensors = bitstream.unpack_tensors(payload, dtypes)
+  try:
+    image = model.decompress(*tensors).numpy()
+  except (tf.errors.InvalidArgumentError, ValueError) as e:
+    raise CorruptedError("payload does not decode with model "
+                         f"'{header.model}' ({type(e).__name__})") from None
+  if image.shape != (header.height, header.width, 3):
+    raise CorruptedError(f"decoded image is {image.shape[1]}x{image.shape[0]}, "
+                         f"the header says {header.width}x{header.height}")
+  return image
+
+
+def decompress_bytes(data: bytes, model=None
+                     ) -> Tuple[np.ndarray, bitstream.Header]:
+  """Decodes tfcodec file bytes into (uint8 image, header)."""
+  header, payload = bitstream.unpack(data, known_models=zoo.names())
+  model = model or zoo.load(header.model, header.quality)
+  return decode_tensors(model, payload, header), header

@@ -1,0 +1,7 @@
+"""The zoo's model families, one module each, all behind `CompressionModel`."""
+
+from tfcodec.models.base import CompressionModel
+from tfcodec.models.factorized import FactorizedPrior
+from tfcodec.models.hyperprior import ScaleHyperprior
+
+__all__ = ["CompressionModel", "FactorizedPrior", "ScaleHyperprior"]

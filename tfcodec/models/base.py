@@ -1,0 +1,155 @@
+"""The model contract every zoo model follows.
+
+* `call(x, training)` takes a float batch `[B, H, W, 3]` in [0, 255] (H and W a
+  multiple of `self.multiple`) and returns a dict with at least `x_hat` (the
+  reconstruction) and `bits` (the rate estimate, summed over the batch).
+* `compress(image)` is a `tf.function` with a uint8 `[H, W, 3]` input signature
+  that returns a flat tuple of tensors: the SavedModel `encode` signature.
+* `decompress(*tensors)` is a `tf.function` that returns a uint8 `[H, W, 3]`
+  image: the `decode` signature.
+* `update()` builds the range-coding tables. It is an explicit step, done once
+  after the weights are final (never as a side effect of `fit`).
+* `get_config()` returns exactly the constructor arguments.
+
+Training minimises `bpp + lmbda * mse` (MSE on the 0..255 scale) unless a
+family overrides `loss_terms`.
+"""
+
+import math
+
+import tensorflow as tf
+
+__all__ = ["CompressionModel", "pad_to_multiple"]
+
+
+def pad_to_multiple(x, multiple):
+  """Pads a `[B, H, W, C]` batch to multiples of `multiple` by edge replication.
+
+  Edge replication works for any size (1x1 included), unlike reflection, and
+  adds less rate than zero padding.
+  """
+  shape = tf.shape(x)
+  height, width = shape[1], shape[2]
+  padded_h = (height + multiple - 1) // multiple * multiple
+  padded_w = (width + multiple - 1) // multiple * multiple
+  x = tf.gather(x, tf.minimum(tf.range(padded_h), height - 1), axis=1)
+  x = tf.gather(x, tf.minimum(tf.range(padded_w), width - 1), axis=2)
+  return x
+
+
+class CompressionModel(tf.keras.Model):
+  """Base class of all zoo models: owns training and evaluation steps.
+
+  Args:
+    lmbda: the rate-distortion trade-off; the loss is `bpp + lmbda * mse`,
+      with MSE measured on the 0..255 scale.
+    **kwargs: passed to `tf.keras.Model`.
+  """
+
+  #: Height and width of inputs to `call` must be multiples of this.
+  multiple = 1
+  #: Constructor arguments for a tiny instance, used by the contract tests.
+  tiny_config: dict = {}
+
+  def __init__(self, lmbda=0.01, **kwargs):
+    super().__init__(**kwargs)
+    self.lmbda = float(lmbda)
+    self.loss_tracker = tf.keras.metrics.Mean(name="loss")
+    self.bpp_tracker = tf.keras.metrics.Mean(name="bpp")
+    self.mse_tracker = tf.keras.metrics.Mean(name="mse")
+    self.psnr_tracker = tf.keras.metrics.Mean(name="psnr")
+
+  # -- training ---------------------------------------------------------------
+
+  def compile(self, optimizer="adam", **kwargs):
+    """Compiles with our own loss; the optimizer's slots are built eagerly.
+
+    Keras 2.14 builds optimizer slots on the first `apply_gradients`, inside
+    the traced train step, which fails here (`Tensor.op is undefined`);
+    building them now, eagerly, avoids that.
+    """
+    super().compile(optimizer=optimizer, loss=None, metrics=None, **kwargs)
+    self.optimizer.build(self.trainable_variables)
+
+  def loss_terms(self, x, outputs):
+    """Returns (loss, bpp, mse) for one replica's batch."""
+    num_pixels = tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), tf.float32)
+    bpp = tf.cast(outputs["bits"], tf.float32) / num_pixels
+    x_hat = tf.cast(outputs["x_hat"], tf.float32)
+    mse = tf.reduce_mean(tf.math.squared_difference(x, x_hat))
+    return bpp + self.lmbda * mse, bpp, mse
+
+  @property
+  def metrics(self):
+    return [self.loss_tracker, self.bpp_tracker, self.mse_tracker,
+            self.psnr_tracker]
+
+  def _update_trackers(self, loss, bpp, mse):
+    self.loss_tracker.update_state(loss)
+    self.bpp_tracker.update_state(bpp)
+    self.mse_tracker.update_state(mse)
+    self.psnr_tracker.update_state(
+        10.0 * tf.math.log(255.0 ** 2 / tf.maximum(mse, 1e-10)) / math.log(10.0))
+    return {m.name: m.result() for m in self.metrics}
+
+  def train_step(self, data):
+    x = tf.cast(data, tf.float32)
+    with tf.GradientTape() as tape:
+      outputs = self(x, training=True)
+      loss, bpp, mse = self.loss_terms(x, outputs)
+      # Under a distribution strategy, gradients are summed across replicas,
+      # so each replica contributes its share of the global mean.
+      replicas = tf.distribute.get_strategy().num_replicas_in_sync
+      scaled_loss = loss / tf.cast(replicas, loss.dtype)
+      scaled_loss = self.optimizer.get_scaled_loss(scaled_loss) if hasattr(
+          self.optimizer, "get_scaled_loss") else scaled_loss
+    variables = self.trainable_variables
+    gradients = tape.gradient(scaled_loss, variables)
+    if hasattr(self.optimizer, "get_unscaled_gradients"):
+      gradients = self.optimizer.get_unscaled_gradients(gradients)
+    self.optimizer.apply_gradients(zip(gradients, variables))
+    return self._update_trackers(loss, bpp, mse)
+
+  def test_step(self, data):
+    x = tf.cast(data, tf.float32)
+    outputs = self(x, training=False)
+    return self._update_trackers(*self.loss_terms(x, outputs))
+
+  def predict_step(self, data):
+    return self(tf.cast(data, tf.float32), training=False)["x_hat"]
+
+  def build_eagerly(self):
+    """Creates all variables with one eager call on a small zero image.
+
+    `Model.build` traces `call` in a graph, where tfc.GDN cannot create its
+    variables when flags were parsed by absl; an eager call always works.
+    """
+    self(tf.zeros([1, self.multiple, self.multiple, 3]), training=False)
+
+  # -- coding -----------------------------------------------------------------
+
+  def update(self):
+    """Builds the range-coding tables from the current weights."""
+    raise NotImplementedError
+
+  def prepare(self, image):
+    """uint8 `[H, W, 3]` image -> padded float batch `[1, H', W', 3]`."""
+    x = tf.cast(tf.expand_dims(image, 0), tf.float32)
+    return pad_to_multiple(x, self.multiple)
+
+  def estimate_bits(self, image):
+    """The model's own rate estimate, in bits, for a uint8 image."""
+    return float(self(self.prepare(image), training=False)["bits"])
+
+  @staticmethod
+  def finish(x_hat, x_shape):
+    """Crops a decoded batch to `x_shape` and rounds it to uint8 `[H, W, 3]`."""
+    x_hat = x_hat[0, :x_shape[0], :x_shape[1], :]
+    return tf.saturate_cast(tf.round(tf.cast(x_hat, tf.float32)), tf.uint8)
+
+  def get_config(self):
+    return {"lmbda": self.lmbda}
+
+  @classmethod
+  def from_config(cls, config):
+    return cls(**config)

@@ -1,0 +1,89 @@
+"""Factorized-prior model: Ballé, Laparra, Simoncelli 2017.
+
+"End-to-end optimized image compression", ICLR 2017,
+https://arxiv.org/abs/1611.01704. The latents are coded with a learned,
+channel-wise factorized density (tfc.NoisyDeepFactorized) through
+tfc.ContinuousBatchedEntropyModel.
+"""
+
+import tensorflow as tf
+import tensorflow_compression as tfc
+
+from tfcodec.layers import transforms
+from tfcodec.models.base import CompressionModel
+
+__all__ = ["FactorizedPrior"]
+
+
+class _Coders:
+  """Holds range-coding entropy models outside Keras tracking.
+
+  The coders are built by `update()` with `stateless=True`, so their tables
+  are constants and never part of a checkpoint.
+  """
+
+
+class FactorizedPrior(CompressionModel):
+  """Ballé et al. 2017 factorized-prior model.
+
+  Args:
+    num_filters: channels of the hidden layers.
+    latent_channels: channels of the latent representation y.
+    lmbda: rate-distortion trade-off (see `CompressionModel`).
+    **kwargs: passed to `tf.keras.Model`.
+
+  Example:
+    >>> model = FactorizedPrior(num_filters=8, latent_channels=8)
+    >>> model.update()
+    >>> tensors = model.compress(tf.zeros([20, 30, 3], tf.uint8))
+    >>> model.decompress(*tensors).shape
+    TensorShape([20, 30, 3])
+  """
+
+  multiple = 16
+  tiny_config = {"num_filters": 8, "latent_channels": 8}
+
+  def __init__(self, num_filters=128, latent_channels=192, lmbda=0.01,
+               **kwargs):
+    super().__init__(lmbda=lmbda, **kwargs)
+    self.num_filters = int(num_filters)
+    self.latent_channels = int(latent_channels)
+    self.analysis_transform = transforms.analysis_transform(
+        self.num_filters, self.latent_channels)
+    self.synthesis_transform = transforms.synthesis_transform(self.num_filters)
+    self.prior = tfc.NoisyDeepFactorized(batch_shape=(self.latent_channels,))
+    self._coders = _Coders()
+    self.build_eagerly()
+
+  def call(self, x, training=False):
+    entropy_model = tfc.ContinuousBatchedEntropyModel(
+        self.prior, coding_rank=3, compression=False)
+    y = self.analysis_transform(x)
+    y_hat, bits = entropy_model(y, training=training)
+    x_hat = self.synthesis_transform(y_hat)
+    return {"x_hat": x_hat, "bits": tf.reduce_sum(bits)}
+
+  def update(self):
+    self._coders.entropy_model = tfc.ContinuousBatchedEntropyModel(
+        self.prior, coding_rank=3, compression=True, stateless=True)
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def compress(self, image):
+    x = self.prepare(image)
+    y = self.analysis_transform(x)
+    string = self._coders.entropy_model.compress(y)
+    return string, tf.shape(image)[:2], tf.shape(y)[1:-1]
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1,), dtype=tf.string),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32),
+  ])
+  def decompress(self, string, x_shape, y_shape):
+    y_hat = self._coders.entropy_model.decompress(string, y_shape)
+    return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  def get_config(self):
+    return {"num_filters": self.num_filters,
+            "latent_channels": self.latent_channels, "lmbda": self.lmbda}

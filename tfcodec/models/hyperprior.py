@@ -1,0 +1,123 @@
+"""Scale-hyperprior model: Ballé, Minnen, Singh, Hwang, Johnston 2018.
+
+"Variational image compression with a scale hyperprior", ICLR 2018,
+https://arxiv.org/abs/1802.01436. Side information z is coded with a learned
+factorized density; the latents y are coded with zero-mean Gaussians whose
+scales are chosen from a fixed table by indexes the hyper-synthesis predicts
+(tfc.LocationScaleIndexedEntropyModel).
+"""
+
+import math
+
+import tensorflow as tf
+import tensorflow_compression as tfc
+
+from tfcodec.layers import transforms
+from tfcodec.models.base import CompressionModel
+from tfcodec.models.factorized import _Coders
+
+__all__ = ["ScaleHyperprior"]
+
+
+class ScaleHyperprior(CompressionModel):
+  """Ballé et al. 2018 scale-hyperprior model.
+
+  Args:
+    num_filters: channels of the hidden layers and of z.
+    latent_channels: channels of the latent representation y.
+    num_scales: size of the Gaussian scale table.
+    scale_min: smallest scale in the table.
+    scale_max: largest scale in the table.
+    lmbda: rate-distortion trade-off (see `CompressionModel`).
+    **kwargs: passed to `tf.keras.Model`.
+
+  Example:
+    >>> model = ScaleHyperprior(num_filters=8, latent_channels=8)
+    >>> model.update()
+    >>> tensors = model.compress(tf.zeros([20, 30, 3], tf.uint8))
+    >>> model.decompress(*tensors).shape
+    TensorShape([20, 30, 3])
+  """
+
+  multiple = 64
+  tiny_config = {"num_filters": 8, "latent_channels": 8}
+
+  def __init__(self, num_filters=128, latent_channels=192, num_scales=64,
+               scale_min=0.11, scale_max=256.0, lmbda=0.01, **kwargs):
+    super().__init__(lmbda=lmbda, **kwargs)
+    self.num_filters = int(num_filters)
+    self.latent_channels = int(latent_channels)
+    self.num_scales = int(num_scales)
+    self.scale_min = float(scale_min)
+    self.scale_max = float(scale_max)
+    self.analysis_transform = transforms.analysis_transform(
+        self.num_filters, self.latent_channels)
+    self.synthesis_transform = transforms.synthesis_transform(self.num_filters)
+    self.hyper_analysis_transform = transforms.hyper_analysis_transform(
+        self.num_filters)
+    self.hyper_synthesis_transform = transforms.hyper_synthesis_transform(
+        self.num_filters, self.latent_channels)
+    self.hyperprior = tfc.NoisyDeepFactorized(batch_shape=(self.num_filters,))
+    self._coders = _Coders()
+    self.build_eagerly()
+
+  def scale_fn(self, index):
+    offset = math.log(self.scale_min)
+    factor = (math.log(self.scale_max) - offset) / (self.num_scales - 1.0)
+    return tf.math.exp(offset + factor * index)
+
+  def _entropy_models(self, compression):
+    kwargs = dict(coding_rank=3, compression=compression)
+    if compression:
+      kwargs["stateless"] = True
+    return (tfc.LocationScaleIndexedEntropyModel(
+                tfc.NoisyNormal, self.num_scales, self.scale_fn, **kwargs),
+            tfc.ContinuousBatchedEntropyModel(self.hyperprior, **kwargs))
+
+  def call(self, x, training=False):
+    entropy_model, side_entropy_model = self._entropy_models(False)
+    y = self.analysis_transform(x)
+    z = self.hyper_analysis_transform(tf.abs(y))
+    z_hat, side_bits = side_entropy_model(z, training=training)
+    indexes = self.hyper_synthesis_transform(z_hat)
+    y_hat, bits = entropy_model(y, indexes, training=training)
+    x_hat = self.synthesis_transform(y_hat)
+    return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + tf.reduce_sum(side_bits),
+            "side_bits": tf.reduce_sum(side_bits)}
+
+  def update(self):
+    (self._coders.entropy_model,
+     self._coders.side_entropy_model) = self._entropy_models(True)
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def compress(self, image):
+    x = self.prepare(image)
+    y = self.analysis_transform(x)
+    z = self.hyper_analysis_transform(tf.abs(y))
+    z_hat = self._coders.side_entropy_model.quantize(z)
+    indexes = self.hyper_synthesis_transform(z_hat)
+    side_string = self._coders.side_entropy_model.compress(z)
+    string = self._coders.entropy_model.compress(y, indexes)
+    return (string, side_string, tf.shape(image)[:2], tf.shape(y)[1:-1],
+            tf.shape(z)[1:-1])
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1,), dtype=tf.string),
+      tf.TensorSpec(shape=(1,), dtype=tf.string),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32),
+  ])
+  def decompress(self, string, side_string, x_shape, y_shape, z_shape):
+    z_hat = self._coders.side_entropy_model.decompress(side_string, z_shape)
+    indexes = self.hyper_synthesis_transform(z_hat)
+    indexes = indexes[:, :y_shape[0], :y_shape[1], :]
+    y_hat = self._coders.entropy_model.decompress(string, indexes)
+    return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  def get_config(self):
+    return {"num_filters": self.num_filters,
+            "latent_channels": self.latent_channels,
+            "num_scales": self.num_scales, "scale_min": self.scale_min,
+            "scale_max": self.scale_max, "lmbda": self.lmbda}

@@ -1,0 +1,185 @@
+"""The training loop shared by every model family.
+
+`train(config)` builds the strategy, the model (through the zoo registry) and
+the data pipeline, resumes from the newest checkpoint in
+`config.checkpoint_dir` when there is one, and fits with:
+
+* checkpoints every `checkpoint_minutes` (model, optimizer, step), so a killed
+  run resumes at its last checkpoint with the same data position;
+* a log line per `log_every` steps with the metrics, speed and ETA;
+* TensorBoard summaries (rate, distortion, PSNR, validation, learning rate);
+* validation on held-out images.
+
+Strategy: `MultiWorkerMirroredStrategy` when `TF_CONFIG` is set, otherwise
+`MirroredStrategy` over the local devices.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from typing import List, Optional, Tuple
+
+from absl import logging
+import tensorflow as tf
+
+from tfcodec import data as tdata
+
+__all__ = ["Config", "make_strategy", "build_model", "train", "save_weights",
+           "learning_rate_schedule"]
+
+
+@dataclasses.dataclass
+class Config:
+  """Everything a training run needs. Binaries fill it from flags."""
+  model: str = "hyperprior"
+  model_config: dict = dataclasses.field(default_factory=dict)
+  data_dirs: List[str] = dataclasses.field(default_factory=list)
+  checkpoint_dir: str = "runs/default"
+  steps: int = 10000
+  crop_size: int = 128
+  batch_size: int = 8
+  learning_rate: float = 1e-4
+  lr_decay_at: Tuple[float, ...] = (0.85,)
+  lr_decay_factor: float = 0.1
+  validation_fraction: float = 0.05
+  validation_crop: int = 256
+  log_every: int = 100
+  checkpoint_minutes: float = 5.0
+  seed: int = 0
+  precision: str = "float32"
+  jit_compile: bool = False
+  jpeg_scale: Tuple[float, float] = (0.5, 0.9)
+
+
+def make_strategy() -> tf.distribute.Strategy:
+  if os.environ.get("TF_CONFIG"):
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  return tf.distribute.MirroredStrategy()
+
+
+def build_model(config: Config):
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  return zoo.build(config.model, **config.model_config)
+
+
+def learning_rate_schedule(config: Config):
+  boundaries = [int(f * config.steps) for f in config.lr_decay_at]
+  values = [config.learning_rate * config.lr_decay_factor ** i
+            for i in range(len(boundaries) + 1)]
+  if not boundaries:
+    return config.learning_rate
+  return tf.keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values)
+
+
+class _Progress(tf.keras.callbacks.Callback):
+  """Checkpoints on a timer, logs one line per epoch with ETA."""
+
+  def __init__(self, config, manager, writer, start_step):
+    super().__init__()
+    self.config = config
+    self.manager = manager
+    self.writer = writer
+    self.start_step = start_step
+    self.t0 = time.time()
+    self.last_save = time.time()
+
+  def _step(self):
+    return int(self.model.optimizer.iterations.numpy())
+
+  def on_epoch_end(self, epoch, logs=None):
+    logs = logs or {}
+    step = self._step()
+    elapsed = time.time() - self.t0
+    rate = (step - self.start_step) / max(elapsed, 1e-9)
+    eta = (self.config.steps - step) / max(rate, 1e-9)
+    lr = self.model.optimizer.learning_rate
+    if isinstance(lr, tf.keras.optimizers.schedules.LearningRateSchedule):
+      lr = lr(step)
+    lr = float(tf.convert_to_tensor(lr).numpy())
+    metrics = " ".join(f"{k}={v:.4g}" for k, v in logs.items())
+    logging.info("step %d/%d %s lr=%.2g %.3fs/step eta %dm%02ds", step,
+                 self.config.steps, metrics, lr, 1 / max(rate, 1e-9),
+                 int(eta) // 60, int(eta) % 60)
+    with self.writer.as_default(step=step):
+      for k, v in logs.items():
+        tf.summary.scalar(k, v)
+      tf.summary.scalar("learning_rate", lr)
+      tf.summary.scalar("seconds_per_step", 1 / max(rate, 1e-9))
+    if (time.time() - self.last_save >= 60 * self.config.checkpoint_minutes
+        or step >= self.config.steps):
+      path = self.manager.save(checkpoint_number=step)
+      self.last_save = time.time()
+      logging.info("saved checkpoint %s", path)
+
+
+def _log_samples(model, writer, dataset, step):
+  batch = next(iter(dataset))
+  x = tf.cast(batch[:2], tf.float32)
+  x_hat = model(x, training=False)["x_hat"]
+  with writer.as_default(step=step):
+    tf.summary.image("original", tf.cast(x, tf.uint8), max_outputs=2)
+    tf.summary.image("reconstruction",
+                     tf.saturate_cast(tf.round(x_hat), tf.uint8), max_outputs=2)
+
+
+def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
+  """Trains (or resumes training) a model; returns (model, history logs)."""
+  if config.precision != "float32":
+    tf.keras.mixed_precision.set_global_policy(config.precision)
+  strategy = strategy or make_strategy()
+  files = tdata.list_images(config.data_dirs)
+  train_files, val_files = tdata.split_files(files, config.validation_fraction)
+  logging.info("%d training images, %d validation images", len(train_files),
+               len(val_files))
+  train_images = tdata.load_images(train_files, config.crop_size)
+  val_images = tdata.load_images(val_files, config.validation_crop)
+
+  os.makedirs(config.checkpoint_dir, exist_ok=True)
+  with open(os.path.join(config.checkpoint_dir, "config.json"), "w") as f:
+    json.dump(dataclasses.asdict(config), f, indent=1)
+
+  with strategy.scope():
+    model = build_model(config)
+    model.compile(optimizer=tf.keras.optimizers.Adam(
+        learning_rate_schedule(config)), jit_compile=config.jit_compile)
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+    manager = tf.train.CheckpointManager(
+        checkpoint, os.path.join(config.checkpoint_dir, "ckpt"),
+        max_to_keep=2)
+    if manager.latest_checkpoint:
+      checkpoint.restore(manager.latest_checkpoint)
+      logging.info("resumed from %s", manager.latest_checkpoint)
+  start_step = int(model.optimizer.iterations.numpy())
+  epoch_steps = config.log_every
+  if start_step >= config.steps:
+    logging.info("already trained for %d steps", start_step)
+    return model, {}
+
+  train_ds = tdata.train_dataset(train_images, config.crop_size,
+                                 config.batch_size, seed=config.seed,
+                                 start_step=start_step,
+                                 jpeg_scale=config.jpeg_scale)
+  val_ds = tdata.validation_dataset(val_images, config.validation_crop,
+                                    config.batch_size)
+  writer = tf.summary.create_file_writer(
+      os.path.join(config.checkpoint_dir, "train"))
+  progress = _Progress(config, manager, writer, start_step)
+  total_epochs = -(-config.steps // epoch_steps)
+  history = model.fit(
+      train_ds, epochs=total_epochs, initial_epoch=start_step // epoch_steps,
+      steps_per_epoch=epoch_steps, validation_data=val_ds,
+      validation_freq=max(1, total_epochs // 20),
+      callbacks=[tf.keras.callbacks.TerminateOnNaN(), progress], verbose=0)
+  _log_samples(model, writer, val_ds, int(model.optimizer.iterations.numpy()))
+  writer.flush()
+  return model, {k: v[-1] for k, v in history.history.items()}
+
+
+def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
+  """Writes a model's weights and config where `zoo.load` can read them."""
+  os.makedirs(out_dir, exist_ok=True)
+  tf.train.Checkpoint(model=model).write(os.path.join(out_dir, "weights"))
+  with open(os.path.join(out_dir, "config.json"), "w") as f:
+    json.dump({"model": name, "quality": quality,
+               "config": model.get_config()}, f, indent=1)

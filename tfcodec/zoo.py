@@ -1,0 +1,131 @@
+"""The model registry and the shipped weights.
+
+`build(name, **config)` makes a fresh model; `load(name, quality)` makes one
+with shipped weights and range-coding tables, ready to compress. Shipped
+weights live in `tfcodec/weights/<name>-q<quality>/` (config.json, a
+TensorFlow checkpoint `weights.*`, and MODEL_CARD.md); they are found by
+scanning that folder, so adding a quality needs no code change.
+"""
+
+import functools
+import json
+import os
+from typing import Dict, List, Optional
+
+from tfcodec.errors import ModelError, UnknownModelError
+
+__all__ = ["DEFAULT_MODEL", "register_model", "names", "build", "load",
+           "qualities", "default_quality", "weights_dir", "WEIGHTS_ROOT"]
+
+DEFAULT_MODEL = "hyperprior"
+WEIGHTS_ROOT = os.path.join(os.path.dirname(__file__), "weights")
+MAX_NAME_LENGTH = 32
+
+_REGISTRY: Dict[str, type] = {}
+
+
+def register_model(name: str):
+  """Class decorator: registers a `CompressionModel` under `name`."""
+  if not name or len(name) > MAX_NAME_LENGTH or not name.isascii():
+    raise ValueError(f"invalid model name {name!r}")
+
+  def wrap(cls):
+    _REGISTRY[name] = cls
+    cls.zoo_name = name
+    return cls
+  return wrap
+
+
+def _ensure_registered():
+  if not _REGISTRY:
+    from tfcodec.models import factorized, hyperprior  # pylint: disable=g-import-not-at-top
+    register_model("factorized")(factorized.FactorizedPrior)
+    register_model("hyperprior")(hyperprior.ScaleHyperprior)
+
+
+def names() -> List[str]:
+  """Names of all registered models."""
+  _ensure_registered()
+  return sorted(_REGISTRY)
+
+
+def is_known(name: str) -> bool:
+  return name in names()
+
+
+def _check_name(name):
+  if not is_known(name):
+    raise UnknownModelError(f"unknown model '{name}'; the zoo has "
+                            f"{', '.join(names())}")
+
+
+def build(name: str, **config):
+  """A freshly initialised model of the named family."""
+  _check_name(name)
+  try:
+    return _REGISTRY[name](**config)
+  except TypeError as e:
+    raise ModelError(f"model '{name}': bad configuration ({e})") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped() -> Dict[str, Dict[int, str]]:
+  found: Dict[str, Dict[int, str]] = {}
+  if not os.path.isdir(WEIGHTS_ROOT):
+    return found
+  for entry in sorted(os.listdir(WEIGHTS_ROOT)):
+    path = os.path.join(WEIGHTS_ROOT, entry, "config.json")
+    if os.path.isfile(path):
+      with open(path) as f:
+        meta = json.load(f)
+      found.setdefault(meta["model"], {})[int(meta["quality"])] = os.path.dirname(path)
+  return found
+
+
+def qualities(name: str) -> List[int]:
+  """The qualities with shipped weights for a model (may be empty)."""
+  _check_name(name)
+  return sorted(_shipped().get(name, {}))
+
+
+def default_quality(name: str) -> Optional[int]:
+  """The quality used when none is given: the middle shipped one."""
+  q = qualities(name)
+  return q[(len(q) - 1) // 2] if q else None
+
+
+def weights_dir(name: str, quality: int) -> str:
+  _check_name(name)
+  available = _shipped().get(name, {})
+  if quality not in available:
+    have = ", ".join(map(str, sorted(available))) or "none"
+    raise ModelError(f"model '{name}' has no shipped weights for quality "
+                     f"{quality} (shipped qualities: {have})")
+  return available[quality]
+
+
+def read_config(path: str) -> dict:
+  with open(os.path.join(path, "config.json")) as f:
+    return json.load(f)
+
+
+def load_from_dir(path: str):
+  """Builds a model from a weights folder (config.json + weights.*)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  meta = read_config(path)
+  model = build(meta["model"], **meta["config"])
+  status = tf.train.Checkpoint(model=model).read(os.path.join(path, "weights"))
+  status.assert_existing_objects_matched()
+  model.update()
+  return model
+
+
+@functools.lru_cache(maxsize=8)
+def load(name: str, quality: Optional[int] = None):
+  """A model with shipped weights, ready for `compress`/`decompress`."""
+  _check_name(name)
+  if quality is None:
+    quality = default_quality(name)
+    if quality is None:
+      raise ModelError(f"model '{name}' has no shipped weights")
+  return load_from_dir(weights_dir(name, int(quality)))
