@@ -34,7 +34,8 @@ def main(argv):
       os.path.join(FLAGS.checkpoint_dir, "ckpt"))
   if not path:
     raise app.UsageError(f"no checkpoint in {FLAGS.checkpoint_dir}")
-  tf.train.Checkpoint(model=model).read(path).assert_existing_objects_matched()
+  status = tf.train.Checkpoint(model=model).read(path)
+  status.expect_partial().assert_existing_objects_matched()
   training.save_weights(model, config.model, FLAGS.output_dir, FLAGS.quality)
   logging.info("packaged %s as %s", path, FLAGS.output_dir)
 

@@ -177,9 +177,19 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
 
 
 def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
-  """Writes a model's weights and config where `zoo.load` can read them."""
+  """Writes what `zoo.load_from_dir` reads: config.json, the weights as a
+  TensorFlow checkpoint (weights.*), and the learned range-coding tables
+  (coders.npz), built here from the final weights."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
   os.makedirs(out_dir, exist_ok=True)
+  model.update()
+  state = model.coder_state()
   tf.train.Checkpoint(model=model).write(os.path.join(out_dir, "weights"))
+  np.savez(os.path.join(out_dir, "coders.npz"),
+           **{f"{key}/{i}": a for key, (_, arrays) in state.items()
+              for i, a in enumerate(arrays)})
   with open(os.path.join(out_dir, "config.json"), "w") as f:
     json.dump({"model": name, "quality": quality,
-               "config": model.get_config()}, f, indent=1)
+               "config": model.get_config(),
+               "coders": {key: config for key, (config, _) in state.items()}},
+              f, indent=1)

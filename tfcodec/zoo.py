@@ -116,8 +116,20 @@ def load_from_dir(path: str):
   model = build(meta["model"], **meta["config"])
   status = tf.train.Checkpoint(model=model).read(os.path.join(path, "weights"))
   status.assert_existing_objects_matched()
-  model.update()
+  model.update(_read_coder_state(path, meta))
   return model
+
+
+def _read_coder_state(path: str, meta: dict):
+  """The shipped range-coding tables, or None to compute them."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  tables = os.path.join(path, "coders.npz")
+  if not meta.get("coders") or not os.path.isfile(tables):
+    return None
+  with np.load(tables) as arrays:
+    return {key: (config, [arrays[f"{key}/{i}"] for i in range(
+        sum(1 for k in arrays.files if k.startswith(key + "/")))])
+            for key, config in meta["coders"].items()}
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,8 +8,29 @@ transposed convolutions in every decoder: it is an ordinary Keras convolution
 """
 
 import tensorflow as tf
+import tensorflow_compression as tfc
 
-__all__ = ["SubPixelConv2D"]
+__all__ = ["SubPixelConv2D", "conv2d"]
+
+
+def conv2d(filters, kernel_size, strides=1, use_bias=True, activation=None,
+           kernel_parameter="rdft", name=None):
+  """A 'same'-padded correlation, optionally strided.
+
+  With kernel_parameter="rdft" it is a tfc.SignalConv2D, whose kernel is
+  parameterized in the Fourier domain, which speeds up training of these
+  transforms; "plain" gives a Keras Conv2D.
+  """
+  if kernel_parameter == "plain":
+    return tf.keras.layers.Conv2D(filters, kernel_size, strides=strides,
+                                  padding="same", use_bias=use_bias,
+                                  activation=activation, name=name)
+  if isinstance(kernel_size, int):
+    kernel_size = (kernel_size, kernel_size)
+  return tfc.SignalConv2D(filters, kernel_size, corr=True,
+                          strides_down=strides, padding="same_zeros",
+                          use_bias=use_bias, activation=activation,
+                          kernel_parameter=kernel_parameter, name=name)
 
 
 @tf.keras.utils.register_keras_serializable(package="tfcodec")
@@ -23,6 +44,9 @@ class SubPixelConv2D(tf.keras.layers.Layer):
     use_bias: whether the convolution has a bias.
     activation: activation applied after depth-to-space (a Keras activation
       or layer, e.g. `tfc.GDN(inverse=True)`).
+    kernel_parameter: "rdft" reparameterizes the kernel in the Fourier
+      domain through tfc.SignalConv2D (faster training); "plain" uses a Keras
+      Conv2D. Both compute the same correlation.
     **kwargs: passed to `tf.keras.layers.Layer`.
 
   Example:
@@ -32,7 +56,7 @@ class SubPixelConv2D(tf.keras.layers.Layer):
   """
 
   def __init__(self, filters, kernel_size=3, factor=2, use_bias=True,
-               activation=None, **kwargs):
+               activation=None, kernel_parameter="rdft", **kwargs):
     super().__init__(**kwargs)
     self.filters = int(filters)
     self.kernel_size = kernel_size
@@ -43,9 +67,10 @@ class SubPixelConv2D(tf.keras.layers.Layer):
     elif isinstance(activation, str):
       activation = tf.keras.activations.get(activation)
     self.activation = activation
-    self.conv = tf.keras.layers.Conv2D(
-        self.filters * self.factor ** 2, kernel_size, padding="same",
-        use_bias=use_bias, name="conv")
+    self.kernel_parameter = kernel_parameter
+    self.conv = conv2d(self.filters * self.factor ** 2, kernel_size,
+                       use_bias=use_bias, kernel_parameter=kernel_parameter,
+                       name="conv")
 
   def call(self, x):
     y = tf.nn.depth_to_space(self.conv(x), self.factor)
@@ -62,5 +87,5 @@ class SubPixelConv2D(tf.keras.layers.Layer):
       activation = tf.keras.activations.serialize(activation)
     config.update(filters=self.filters, kernel_size=self.kernel_size,
                   factor=self.factor, use_bias=self.use_bias,
-                  activation=activation)
+                  activation=activation, kernel_parameter=self.kernel_parameter)
     return config

@@ -17,9 +17,23 @@ family overrides `loss_terms`.
 
 import math
 
+import numpy as np
 import tensorflow as tf
+import tensorflow_compression as tfc
 
-__all__ = ["CompressionModel", "pad_to_multiple"]
+__all__ = ["CompressionModel", "pad_to_multiple", "Coders"]
+
+
+class Coders:
+  """Holds range-coding entropy models outside Keras tracking.
+
+  They are built by `update()`, never trained, and never part of a training
+  checkpoint. `state` holds the learned range-coding tables so that they can
+  be shipped with the weights (see `CompressionModel.coder_state`).
+  """
+
+  def __init__(self):
+    self.state = {}
 
 
 def pad_to_multiple(x, multiple):
@@ -58,6 +72,7 @@ class CompressionModel(tf.keras.Model):
     self.bpp_tracker = tf.keras.metrics.Mean(name="bpp")
     self.mse_tracker = tf.keras.metrics.Mean(name="mse")
     self.psnr_tracker = tf.keras.metrics.Mean(name="psnr")
+    self._coders = Coders()
 
   # -- training ---------------------------------------------------------------
 
@@ -124,13 +139,40 @@ class CompressionModel(tf.keras.Model):
     `Model.build` traces `call` in a graph, where tfc.GDN cannot create its
     variables when flags were parsed by absl; an eager call always works.
     """
-    self(tf.zeros([1, self.multiple, self.multiple, 3]), training=False)
+    self(tf.zeros([1, self.multiple, self.multiple, 3]), training=True)
 
   # -- coding -----------------------------------------------------------------
 
-  def update(self):
-    """Builds the range-coding tables from the current weights."""
+  def update(self, state=None):
+    """Builds the range-coding tables.
+
+    Args:
+      state: tables saved by `coder_state()` (shipped with the weights). If
+        given, they are used as they are, so the decoder codes with exactly
+        the tables the encoder used; otherwise they are computed from the
+        current weights (slow: tfc estimates each prior's tails).
+    """
     raise NotImplementedError
+
+  def coder_state(self):
+    """{name: (entropy model config, [arrays])} of the learned tables."""
+    if not self._coders.state:
+      self.update()
+    return dict(self._coders.state)
+
+  def _learned_coder(self, key, prior, state=None):
+    """A compression-ready ContinuousBatchedEntropyModel for `prior`."""
+    if state and key in state:
+      config, arrays = state[key]
+      model = tfc.ContinuousBatchedEntropyModel(**config)
+      model.set_weights([np.asarray(a) for a in arrays])
+    else:
+      model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=3,
+                                                compression=True)
+    tables = [model.cdf, model.cdf_offset, model.quantization_offset]
+    self._coders.state[key] = (model.get_config(),
+                               [t.numpy() for t in tables if t is not None])
+    return model
 
   def prepare(self, image):
     """uint8 `[H, W, 3]` image -> padded float batch `[1, H', W', 3]`."""

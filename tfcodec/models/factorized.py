@@ -15,14 +15,6 @@ from tfcodec.models.base import CompressionModel
 __all__ = ["FactorizedPrior"]
 
 
-class _Coders:
-  """Holds range-coding entropy models outside Keras tracking.
-
-  The coders are built by `update()` with `stateless=True`, so their tables
-  are constants and never part of a checkpoint.
-  """
-
-
 class FactorizedPrior(CompressionModel):
   """Ballé et al. 2017 factorized-prior model.
 
@@ -30,6 +22,8 @@ class FactorizedPrior(CompressionModel):
     num_filters: channels of the hidden layers.
     latent_channels: channels of the latent representation y.
     lmbda: rate-distortion trade-off (see `CompressionModel`).
+    kernel_parameter: "rdft" (tfc's Fourier-domain kernels, faster training)
+      or "plain" (Keras Conv2D kernels).
     **kwargs: passed to `tf.keras.Model`.
 
   Example:
@@ -44,15 +38,17 @@ class FactorizedPrior(CompressionModel):
   tiny_config = {"num_filters": 8, "latent_channels": 8}
 
   def __init__(self, num_filters=128, latent_channels=192, lmbda=0.01,
-               **kwargs):
+               kernel_parameter="plain", **kwargs):
     super().__init__(lmbda=lmbda, **kwargs)
     self.num_filters = int(num_filters)
     self.latent_channels = int(latent_channels)
+    self.kernel_parameter = kernel_parameter
+    kp = dict(kernel_parameter=kernel_parameter)
     self.analysis_transform = transforms.analysis_transform(
-        self.num_filters, self.latent_channels)
-    self.synthesis_transform = transforms.synthesis_transform(self.num_filters)
+        self.num_filters, self.latent_channels, **kp)
+    self.synthesis_transform = transforms.synthesis_transform(
+        self.num_filters, **kp)
     self.prior = tfc.NoisyDeepFactorized(batch_shape=(self.latent_channels,))
-    self._coders = _Coders()
     self.build_eagerly()
 
   def call(self, x, training=False):
@@ -63,9 +59,9 @@ class FactorizedPrior(CompressionModel):
     x_hat = self.synthesis_transform(y_hat)
     return {"x_hat": x_hat, "bits": tf.reduce_sum(bits)}
 
-  def update(self):
-    self._coders.entropy_model = tfc.ContinuousBatchedEntropyModel(
-        self.prior, coding_rank=3, compression=True, stateless=True)
+  def update(self, state=None):
+    self._coders.entropy_model = self._learned_coder("latents", self.prior,
+                                                     state)
 
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
@@ -86,4 +82,5 @@ class FactorizedPrior(CompressionModel):
 
   def get_config(self):
     return {"num_filters": self.num_filters,
-            "latent_channels": self.latent_channels, "lmbda": self.lmbda}
+            "latent_channels": self.latent_channels, "lmbda": self.lmbda,
+            "kernel_parameter": self.kernel_parameter}

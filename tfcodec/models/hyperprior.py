@@ -14,7 +14,6 @@ import tensorflow_compression as tfc
 
 from tfcodec.layers import transforms
 from tfcodec.models.base import CompressionModel
-from tfcodec.models.factorized import _Coders
 
 __all__ = ["ScaleHyperprior"]
 
@@ -29,6 +28,8 @@ class ScaleHyperprior(CompressionModel):
     scale_min: smallest scale in the table.
     scale_max: largest scale in the table.
     lmbda: rate-distortion trade-off (see `CompressionModel`).
+    kernel_parameter: "rdft" (tfc's Fourier-domain kernels, faster training)
+      or "plain" (Keras Conv2D kernels).
     **kwargs: passed to `tf.keras.Model`.
 
   Example:
@@ -43,22 +44,25 @@ class ScaleHyperprior(CompressionModel):
   tiny_config = {"num_filters": 8, "latent_channels": 8}
 
   def __init__(self, num_filters=128, latent_channels=192, num_scales=64,
-               scale_min=0.11, scale_max=256.0, lmbda=0.01, **kwargs):
+               scale_min=0.11, scale_max=256.0, lmbda=0.01,
+               kernel_parameter="plain", **kwargs):
     super().__init__(lmbda=lmbda, **kwargs)
     self.num_filters = int(num_filters)
     self.latent_channels = int(latent_channels)
     self.num_scales = int(num_scales)
     self.scale_min = float(scale_min)
     self.scale_max = float(scale_max)
+    self.kernel_parameter = kernel_parameter
+    kp = dict(kernel_parameter=kernel_parameter)
     self.analysis_transform = transforms.analysis_transform(
-        self.num_filters, self.latent_channels)
-    self.synthesis_transform = transforms.synthesis_transform(self.num_filters)
+        self.num_filters, self.latent_channels, **kp)
+    self.synthesis_transform = transforms.synthesis_transform(
+        self.num_filters, **kp)
     self.hyper_analysis_transform = transforms.hyper_analysis_transform(
-        self.num_filters)
+        self.num_filters, **kp)
     self.hyper_synthesis_transform = transforms.hyper_synthesis_transform(
-        self.num_filters, self.latent_channels)
+        self.num_filters, self.latent_channels, **kp)
     self.hyperprior = tfc.NoisyDeepFactorized(batch_shape=(self.num_filters,))
-    self._coders = _Coders()
     self.build_eagerly()
 
   def scale_fn(self, index):
@@ -66,16 +70,12 @@ class ScaleHyperprior(CompressionModel):
     factor = (math.log(self.scale_max) - offset) / (self.num_scales - 1.0)
     return tf.math.exp(offset + factor * index)
 
-  def _entropy_models(self, compression):
-    kwargs = dict(coding_rank=3, compression=compression)
-    if compression:
-      kwargs["stateless"] = True
-    return (tfc.LocationScaleIndexedEntropyModel(
-                tfc.NoisyNormal, self.num_scales, self.scale_fn, **kwargs),
-            tfc.ContinuousBatchedEntropyModel(self.hyperprior, **kwargs))
-
   def call(self, x, training=False):
-    entropy_model, side_entropy_model = self._entropy_models(False)
+    entropy_model = tfc.LocationScaleIndexedEntropyModel(
+        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
+        compression=False)
+    side_entropy_model = tfc.ContinuousBatchedEntropyModel(
+        self.hyperprior, coding_rank=3, compression=False)
     y = self.analysis_transform(x)
     z = self.hyper_analysis_transform(tf.abs(y))
     z_hat, side_bits = side_entropy_model(z, training=training)
@@ -85,9 +85,14 @@ class ScaleHyperprior(CompressionModel):
     return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + tf.reduce_sum(side_bits),
             "side_bits": tf.reduce_sum(side_bits)}
 
-  def update(self):
-    (self._coders.entropy_model,
-     self._coders.side_entropy_model) = self._entropy_models(True)
+  def update(self, state=None):
+    # The Gaussian scale table is fixed, not learned: it is cheap to build
+    # and identical everywhere. The side information's tables are learned.
+    self._coders.entropy_model = tfc.LocationScaleIndexedEntropyModel(
+        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
+        compression=True, stateless=True)
+    self._coders.side_entropy_model = self._learned_coder(
+        "side", self.hyperprior, state)
 
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
@@ -120,4 +125,5 @@ class ScaleHyperprior(CompressionModel):
     return {"num_filters": self.num_filters,
             "latent_channels": self.latent_channels,
             "num_scales": self.num_scales, "scale_min": self.scale_min,
-            "scale_max": self.scale_max, "lmbda": self.lmbda}
+            "scale_max": self.scale_max, "lmbda": self.lmbda,
+            "kernel_parameter": self.kernel_parameter}
