@@ -181,7 +181,13 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
   TensorFlow checkpoint (weights.*), and the learned range-coding tables
   (coders.npz), built here from the final weights."""
   import numpy as np  # pylint: disable=g-import-not-at-top
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   os.makedirs(out_dir, exist_ok=True)
+  # A fresh copy: a compiled Keras model tracks its optimizer, whose slots
+  # would otherwise triple the size of the shipped weights.
+  trained = model
+  model = zoo.build(name, **trained.get_config())
+  model.set_weights(trained.get_weights())
   model.update()
   state = model.coder_state()
   tf.train.Checkpoint(model=model).write(os.path.join(out_dir, "weights"))

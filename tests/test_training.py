@@ -1,0 +1,97 @@
+"""The shared training library: data determinism, checkpoints and resume."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfcodec import data as tdata
+from tfcodec import training, zoo
+from tfcodec.errors import ImageError
+
+from tests.conftest import smooth_image
+
+
+@pytest.fixture(scope="module")
+def image_folder(tmp_path_factory):
+  folder = tmp_path_factory.mktemp("images")
+  for i in range(6):
+    Image.fromarray(smooth_image(80 + 8 * i, 96, seed=i)).save(
+        folder / f"img{i}.png")
+  Image.fromarray(smooth_image(90, 100, seed=9)).save(folder / "photo.jpg",
+                                                      quality=95)
+  Image.fromarray(smooth_image(20, 20)).save(folder / "tiny.png")
+  (folder / "broken.png").write_bytes(b"not a png")
+  return str(folder)
+
+
+def test_loading_skips_tiny_and_corrupt_files_naming_each(image_folder,
+                                                          caplog):
+  files = tdata.list_images([image_folder])
+  images = tdata.load_images(files, min_size=64)
+  assert len(images) == 7
+  names = " ".join(r.getMessage() for r in caplog.records)
+  assert "tiny.png" in names and "broken.png" in names
+
+
+def test_empty_folder_is_an_error(tmp_path):
+  with pytest.raises(ImageError, match="no image files"):
+    tdata.list_images([str(tmp_path)])
+
+
+def test_split_is_deterministic_and_disjoint(image_folder):
+  files = tdata.list_images([image_folder])
+  a = tdata.split_files(files, 0.3)
+  assert a == tdata.split_files(files, 0.3)
+  assert not set(a[0]) & set(a[1]) and len(a[0]) + len(a[1]) == len(files)
+
+
+def test_crops_depend_only_on_the_step(image_folder):
+  images = tdata.load_images(tdata.list_images([image_folder]), 64)
+  full = list(tdata.train_dataset(images, 64, 2, seed=3).take(5))
+  resumed = list(tdata.train_dataset(images, 64, 2, seed=3,
+                                     start_step=3).take(2))
+  for a, b in zip(full[3:], resumed):
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+  assert full[0].shape == (2, 64, 64, 3) and full[0].dtype.name == "uint8"
+  other = next(iter(tdata.train_dataset(images, 64, 2, seed=4)))
+  assert not np.array_equal(other.numpy(), full[0].numpy())
+
+
+def _config(image_folder, checkpoint_dir, steps):
+  return training.Config(
+      model="hyperprior", model_config=dict(num_filters=8, latent_channels=8,
+                                            lmbda=0.01),
+      data_dirs=[image_folder], checkpoint_dir=checkpoint_dir, steps=steps,
+      crop_size=64, batch_size=2, learning_rate=1e-3, log_every=2,
+      checkpoint_minutes=0, validation_fraction=0.3, validation_crop=64)
+
+
+def test_run_checkpoints_and_resumes_where_it_stopped(image_folder, tmp_path):
+  ckpt = str(tmp_path / "run")
+  model, _ = training.train(_config(image_folder, ckpt, 4))
+  assert int(model.optimizer.iterations.numpy()) == 4
+  saved = json.load(open(os.path.join(ckpt, "config.json")))
+  assert saved["steps"] == 4
+  # A second run with more steps resumes at step 4, not at 0.
+  resumed, logs = training.train(_config(image_folder, ckpt, 6))
+  assert int(resumed.optimizer.iterations.numpy()) == 6
+  assert np.isfinite(logs["loss"])
+  ckpts = sorted(f for f in os.listdir(os.path.join(ckpt, "ckpt"))
+                 if f.endswith(".index"))
+  assert ckpts[-1] == "ckpt-6.index"
+  # The final weights package and reload as a zoo model.
+  out = str(tmp_path / "weights")
+  training.save_weights(resumed, "hyperprior", out, quality=3)
+  size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out)
+             if f.startswith("weights.data"))
+  params = sum(int(np.prod(v.shape)) for v in resumed.trainable_variables)
+  assert size < 4 * params * 1.2, "optimizer slots were saved too"
+  loaded = zoo.load_from_dir(out)
+  resumed.update()
+  image = smooth_image(40, 40)
+  np.testing.assert_array_equal(
+      loaded.decompress(*loaded.compress(image)).numpy(),
+      resumed.decompress(*resumed.compress(image)).numpy())
