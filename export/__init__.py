@@ -1,1 +1,1 @@
-"""Export binaries (SavedModel, TFLite) live here; see the export issue."""
+"""Export binaries (SavedModel, TFLite)."""

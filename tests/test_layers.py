@@ -71,3 +71,39 @@ class SubPixelConv2DTest(tf.test.TestCase):
     clone = SubPixelConv2D.from_config(layer.get_config())
     self.assertIsInstance(clone.activation, GDN)
     self.assertTrue(clone.activation.inverse)
+
+
+class DCTConv2DTest(tf.test.TestCase):
+
+  def test_basis_is_orthonormal(self):
+    from tfcodec.layers.dct_conv import dct_basis  # pylint: disable=g-import-not-at-top
+    for h, w in ((3, 3), (5, 5), (1, 3)):
+      b = dct_basis(h, w)
+      self.assertAllClose(b.T @ b, np.eye(h * w), atol=1e-5)
+
+  def test_output_equals_keras_conv_with_the_same_kernel(self):
+    from tfcodec.layers import DCTConv2D  # pylint: disable=g-import-not-at-top
+    x = tf.random.stateless_normal([2, 9, 11, 3], [3, 4])
+    for strides in (1, 2):
+      ours = DCTConv2D(4, 5, strides=strides, activation="relu")
+      y = ours(x)
+      keras = tf.keras.layers.Conv2D(4, 5, strides, padding="same",
+                                     activation="relu")
+      keras.build(x.shape)
+      keras.set_weights([ours.kernel.numpy(), ours.bias.numpy()])
+      self.assertAllClose(y, keras(x))
+
+  def test_initial_kernel_has_glorot_scale(self):
+    from tfcodec.layers import DCTConv2D  # pylint: disable=g-import-not-at-top
+    layer = DCTConv2D(64, 5)
+    layer.build([None, None, None, 64])
+    limit = np.sqrt(6 / (25 * 64 + 25 * 64))
+    k = layer.kernel.numpy()
+    self.assertLessEqual(np.abs(k).max(), limit + 1e-6)
+    self.assertGreater(np.abs(k).max(), 0.9 * limit)
+
+  def test_config_round_trip(self):
+    from tfcodec.layers import DCTConv2D  # pylint: disable=g-import-not-at-top
+    layer = DCTConv2D(4, (3, 5), strides=2, use_bias=False, name="c")
+    self.assertEqual(DCTConv2D.from_config(layer.get_config()).get_config(),
+                     layer.get_config())

@@ -1,6 +1,7 @@
 """Our own Keras layers. GDN, SignalConv and entropy models come from tensorflow_compression."""
 
+from tfcodec.layers.dct_conv import DCTConv2D
 from tfcodec.layers.gdn import GDN
 from tfcodec.layers.subpixel import SubPixelConv2D
 
-__all__ = ["GDN", "SubPixelConv2D"]
+__all__ = ["DCTConv2D", "GDN", "SubPixelConv2D"]

@@ -10,17 +10,22 @@ transposed convolutions in every decoder: it is an ordinary Keras convolution
 import tensorflow as tf
 import tensorflow_compression as tfc
 
+from tfcodec.layers.dct_conv import DCTConv2D
+
 __all__ = ["SubPixelConv2D", "conv2d"]
 
 
 def conv2d(filters, kernel_size, strides=1, use_bias=True, activation=None,
-           kernel_parameter="rdft", name=None):
+           kernel_parameter="dct", name=None):
   """A 'same'-padded correlation, optionally strided.
 
-  With kernel_parameter="rdft" it is a tfc.SignalConv2D, whose kernel is
-  parameterized in the Fourier domain, which speeds up training of these
-  transforms; "plain" gives a Keras Conv2D.
+  kernel_parameter chooses how the kernel is trained: "dct" (DCTConv2D, DCT
+  coefficients), "plain" (Keras Conv2D) or "rdft" (tfc.SignalConv2D with
+  Fourier-domain kernels). The forward computation is the same.
   """
+  if kernel_parameter == "dct":
+    return DCTConv2D(filters, kernel_size, strides=strides, use_bias=use_bias,
+                     activation=activation, name=name)
   if kernel_parameter == "plain":
     return tf.keras.layers.Conv2D(filters, kernel_size, strides=strides,
                                   padding="same", use_bias=use_bias,
@@ -44,9 +49,7 @@ class SubPixelConv2D(tf.keras.layers.Layer):
     use_bias: whether the convolution has a bias.
     activation: activation applied after depth-to-space (a Keras activation
       or layer, e.g. `tfc.GDN(inverse=True)`).
-    kernel_parameter: "rdft" reparameterizes the kernel in the Fourier
-      domain through tfc.SignalConv2D (faster training); "plain" uses a Keras
-      Conv2D. Both compute the same correlation.
+    kernel_parameter: how the kernel is trained (see `conv2d`).
     **kwargs: passed to `tf.keras.layers.Layer`.
 
   Example:
@@ -56,7 +59,7 @@ class SubPixelConv2D(tf.keras.layers.Layer):
   """
 
   def __init__(self, filters, kernel_size=3, factor=2, use_bias=True,
-               activation=None, kernel_parameter="rdft", **kwargs):
+               activation=None, kernel_parameter="dct", **kwargs):
     super().__init__(**kwargs)
     self.filters = int(filters)
     self.kernel_size = kernel_size

@@ -4,7 +4,7 @@ Analysis: four 5x5 stride-2 convolutions with GDN between them (16x down).
 Synthesis: four sub-pixel convolutions with inverse GDN between them (16x up).
 GDN is `tfcodec.layers.GDN` (tfc.GDN with one fixed code path). Every convolution is a plain correlation (no transposed
 convolutions), so the decoder maps onto TFLite builtin ops once its kernels
-are materialized; with kernel_parameter="rdft" the kernels are trained in
+are materialized; with kernel_parameter="dct" the kernels are trained in
 tfc's Fourier-domain parameterization.
 """
 
@@ -19,7 +19,7 @@ __all__ = ["analysis_transform", "synthesis_transform",
 
 
 def analysis_transform(num_filters, latent_channels, name="analysis",
-                       kernel_parameter="rdft"):
+                       kernel_parameter="dct"):
   """x in [0, 255] -> latents y at 1/16 resolution."""
   layers = [tf.keras.layers.Rescaling(1.0 / 255.0)]
   for i in range(3):
@@ -32,7 +32,7 @@ def analysis_transform(num_filters, latent_channels, name="analysis",
 
 
 def synthesis_transform(num_filters, name="synthesis",
-                        kernel_parameter="rdft"):
+                        kernel_parameter="dct"):
   """Latents y -> reconstruction in [0, 255] at 16x the resolution."""
   layers = []
   for i in range(3):
@@ -46,7 +46,7 @@ def synthesis_transform(num_filters, name="synthesis",
 
 
 def hyper_analysis_transform(num_filters, name="hyper_analysis",
-                             kernel_parameter="rdft"):
+                             kernel_parameter="dct"):
   """|y| -> hyper-latents z at 1/4 of y's resolution."""
   return tf.keras.Sequential([
       conv2d(num_filters, 3, activation=tf.nn.relu, name="conv_0",
@@ -59,7 +59,7 @@ def hyper_analysis_transform(num_filters, name="hyper_analysis",
 
 
 def hyper_synthesis_transform(num_filters, latent_channels,
-                              name="hyper_synthesis", kernel_parameter="rdft"):
+                              name="hyper_synthesis", kernel_parameter="dct"):
   """z_hat -> scale indexes for y (one per latent element)."""
   return tf.keras.Sequential([
       SubPixelConv2D(num_filters, 3, activation="relu", name="up_0",
