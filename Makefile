@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= /tmp/tfcodec-demo
 
-.PHONY: demo test test-slow install lint clean
+.PHONY: demo test test-slow install lint clean kodak
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -36,3 +36,15 @@ lint: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Reproduces the Kodak plot and BD-rate table in README.md (needs
+# ../shared/datasets/kodak and ../shared/anchors). Results are cached in
+# results/kodak.json.cache, so an interrupted run resumes.
+KODAK ?= ../shared/datasets/kodak
+ANCHORS ?= ../shared/anchors/kodak_published_rd.csv
+kodak: install
+	@mkdir -p results docs
+	$(BIN)/tfcodec bench $(KODAK) --out results/kodak.json
+	$(BIN)/tfcodec plot results/kodak.json --anchors-csv $(ANCHORS) \
+	  --anchor compressai-bmshj2018-hyperprior_mse_cuda --anchor tfc-toderici-2017-cvpr \
+	  --max-bpp 2.0 --out docs/kodak_rd.png --bd-rate jpeg420 | tee docs/kodak_bd.md

@@ -35,6 +35,8 @@ setup(
         "absl-py",
         "matplotlib",
         "tqdm",
+        # Piecewise cubic (PCHIP) interpolation for Bjontegaard deltas.
+        "scipy",
     ],
     extras_require={"test": ["pytest>=7"]},
     entry_points={"console_scripts": ["tfcodec=tfcodec.cli:run"]},

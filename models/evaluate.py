@@ -1,12 +1,13 @@
-r"""Evaluates shipped zoo weights on a folder (Kodak) against Pillow JPEG 4:2:0.
+r"""Evaluates zoo weights on a folder (Kodak) against Pillow JPEG 4:2:0.
 
-  python -m models.evaluate --model=hyperprior --quality=1 \
-      --data_dir=../shared/datasets/kodak --output=results/hyperprior-q1.json
+  python -m models.evaluate --model=hyperprior --quality=2 \
+      --data_dir=../shared/datasets/kodak --output=results/hyperprior-q2.json
 
-Writes JSON (CompressAI layout, per-image rows included) and prints the mean
-bpp, PSNR and MS-SSIM, how far the real file size is from the model's own rate
-estimate, and JPEG's PSNR at the same bpp (interpolated over a quality sweep
-measured in the same run).
+Prints, per quality: mean bpp (real files), PSNR and MS-SSIM; how far the
+range-coded bits are from the model's own rate estimate; and Pillow JPEG
+4:2:0's PSNR and MS-SSIM at the same bpp, interpolated over a quality sweep
+measured in the same run. `--weights_dir` evaluates a weights folder that is
+not shipped (e.g. from `models.package_weights`).
 """
 
 import json
@@ -29,30 +30,31 @@ FLAGS = flags.FLAGS
 def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from tfcodec import bench, codecs, io as tio, zoo  # pylint: disable=g-import-not-at-top
+  from tqdm import tqdm  # pylint: disable=g-import-not-at-top
+  from tfcodec import bench, io as tio, zoo  # pylint: disable=g-import-not-at-top
 
   files = bench.list_images(FLAGS.data_dir)
   if FLAGS.weights_dir:
-    model = zoo.load_from_dir(FLAGS.weights_dir)
-    qualities = [zoo.read_config(FLAGS.weights_dir)["quality"]]
+    models = {zoo.read_config(FLAGS.weights_dir)["quality"]:
+              zoo.load_from_dir(FLAGS.weights_dir)}
   else:
-    model = None
     qualities = [int(q) for q in FLAGS.quality] or zoo.qualities(FLAGS.model)
-  per_quality = {q: bench.measure_model(FLAGS.model, q, files, model=model)
-                 for q in qualities}
-  ours = bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}", per_quality)
+    models = {q: zoo.load(FLAGS.model, q) for q in qualities}
+  per_quality = {}
+  for q, model in models.items():
+    per_quality[q] = [
+        dict(bench.measure_model(model, FLAGS.model, q, tio.read_image(f)),
+             image=os.path.basename(f))
+        for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]
+  ours = dict(bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}",
+                               per_quality), per_image=per_quality)
+  jpeg = bench.run_bench(FLAGS.data_dir, codec_names=["jpeg420"], qualities={
+      "jpeg420": [int(q) for q in FLAGS.jpeg_qualities]})["codecs"][0]
 
-  images = {f: tio.read_image(f) for f in files}
-  jpeg = codecs.JPEG420()
-  jpeg_rows = {int(q): bench.measure_codec(jpeg, int(q), files, images)
-               for q in FLAGS.jpeg_qualities}
-  theirs = bench.to_results(jpeg.name, jpeg.description, jpeg_rows)
-
-  os.makedirs(os.path.dirname(os.path.abspath(FLAGS.output)), exist_ok=True)
-  with open(FLAGS.output, "w") as f:
-    json.dump({"model": ours, "jpeg420": theirs}, f, indent=1)
-
-  r, j = ours["results"], theirs["results"]
+  bench.write_results({"dataset": os.path.abspath(FLAGS.data_dir),
+                       "images": len(files), "codecs": [ours, jpeg]},
+                      FLAGS.output)
+  r, j = ours["results"], jpeg["results"]
   print(f"{len(files)} images from {FLAGS.data_dir}")
   for i, q in enumerate(r["quality"]):
     rows = per_quality[q]
@@ -61,14 +63,15 @@ def main(argv):
     overhead = np.mean([x["overhead_bytes"] for x in rows])
     jpeg_psnr = bench.interpolate(r["bpp"][i], j["bpp"], j["psnr-rgb"])
     jpeg_ms = bench.interpolate(r["bpp"][i], j["bpp"], j["ms-ssim-rgb"])
-    print(f"{FLAGS.model} q{q}: bpp {r['bpp'][i]:.4f}  PSNR {r['psnr-rgb'][i]:.2f} dB"
-          f"  MS-SSIM {r['ms-ssim-rgb'][i]:.4f} ({r['ms-ssim-rgb-db'][i]:.2f} dB)"
-          f"  enc {r['encoding_time'][i]:.2f} s  dec {r['decoding_time'][i]:.2f} s")
+    print(f"{FLAGS.model} q{q}: bpp {r['bpp'][i]:.4f}  "
+          f"PSNR {r['psnr-rgb'][i]:.2f} dB  MS-SSIM {r['ms-ssim-rgb'][i]:.4f} "
+          f"({r['ms-ssim-rgb-db'][i]:.2f} dB)  encode {r['encoding_time'][i]:.2f} s"
+          f"  decode {r['decoding_time'][i]:.2f} s")
     print(f"  range-coded bits vs rate estimate: mean {100 * np.mean(gap):+.2f}%,"
           f" worst {100 * max(gap, key=abs):+.2f}%; container + packing "
           f"{overhead:.0f} bytes per file")
-    print(f"  Pillow JPEG 4:2:0 at {r['bpp'][i]:.4f} bpp: PSNR {jpeg_psnr:.2f} dB, "
-          f"MS-SSIM {jpeg_ms:.4f} -> {FLAGS.model} "
+    print(f"  Pillow JPEG 4:2:0 at {r['bpp'][i]:.4f} bpp: PSNR {jpeg_psnr:.2f} dB,"
+          f" MS-SSIM {jpeg_ms:.4f}; {FLAGS.model} is "
           f"{r['psnr-rgb'][i] - jpeg_psnr:+.2f} dB")
   print(f"wrote {FLAGS.output}")
 

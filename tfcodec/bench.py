@@ -1,16 +1,29 @@
-"""Measuring codecs and zoo models over a folder of images.
+"""Benchmarks: zoo models and classical codecs over a folder of images.
 
-Results use CompressAI's JSON layout::
+`run_bench` measures every (codec, quality, image), in parallel worker
+processes for the classical codecs and in-process for zoo models (TensorFlow
+already uses both cores). Each measurement is cached as one small JSON file,
+keyed by codec, quality, the codec's or the weights' fingerprint and the
+image's SHA-1, so an interrupted run resumes where it stopped.
 
-  {"name": ..., "description": ...,
-   "results": {"quality": [...], "bpp": [...], "psnr-rgb": [...],
-               "ms-ssim-rgb": [...], "ms-ssim-rgb-db": [...],
-               "encoding_time": [...], "decoding_time": [...]},
-   "per_image": {...}}
+The output (`write_results`) holds one entry per codec in CompressAI's
+layout::
 
-where each list has one entry per quality (means over images).
+  {"dataset": ..., "images": N, "codecs": [
+     {"name": "jpeg420", "description": ...,
+      "results": {"quality": [...], "bpp": [...], "psnr-rgb": [...],
+                  "ms-ssim-rgb": [...], "ms-ssim-rgb-db": [...],
+                  "encoding_time": [...], "decoding_time": [...]}}, ...],
+   "skipped": {"bpg": "bpgenc and bpgdec not on PATH"}}
+
+Each list has one entry per quality: means over the images. bpp comes from
+real bytes (our container header included), PSNR and MS-SSIM are on RGB.
 """
 
+import concurrent.futures
+import hashlib
+import json
+import multiprocessing
 import os
 import time
 from typing import Dict, List, Optional, Sequence
@@ -18,15 +31,19 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tfcodec import coding, io as tio, metrics, zoo
-from tfcodec.codecs import Codec
+from tfcodec import __version__, io as tio, metrics
 
-__all__ = ["list_images", "measure_model", "measure_codec", "to_results",
-           "interpolate"]
+__all__ = ["list_images", "measure", "measure_model", "measure_codec",
+           "to_results", "run_bench", "write_results", "interpolate"]
+
+KEYS = ("bpp", "psnr-rgb", "ms-ssim-rgb", "ms-ssim-rgb-db", "encoding_time",
+        "decoding_time")
 
 
 def list_images(folder: str) -> List[str]:
   from tfcodec.data import IMAGE_EXTENSIONS  # pylint: disable=g-import-not-at-top
+  if not os.path.isdir(folder):
+    raise FileNotFoundError(f"{folder}: not a folder")
   files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
                  if f.lower().endswith(IMAGE_EXTENSIONS))
   if not files:
@@ -34,85 +51,193 @@ def list_images(folder: str) -> List[str]:
   return files
 
 
-def _row(path, image, data, decoded, t_enc, t_dec, **extra):
+def measure(image: np.ndarray, data: bytes, decoded: np.ndarray,
+            t_enc: float, t_dec: float) -> Dict:
+  """One row: real bytes, bpp, PSNR and MS-SSIM on RGB, times."""
+  if decoded.shape != image.shape:
+    raise ValueError(f"decoded shape {decoded.shape} != {image.shape}")
   h, w = image.shape[:2]
   ms = metrics.ms_ssim(image, decoded)
-  row = {"image": os.path.basename(path), "bytes": len(data),
-         "bpp": metrics.bpp(len(data), h, w),
-         "psnr-rgb": metrics.psnr(image, decoded), "ms-ssim-rgb": ms,
-         "ms-ssim-rgb-db": metrics.ms_ssim_db(ms),
-         "encoding_time": t_enc, "decoding_time": t_dec}
-  row.update(extra)
-  return row
+  return {"bytes": len(data), "bpp": metrics.bpp(len(data), h, w),
+          "psnr-rgb": metrics.psnr(image, decoded), "ms-ssim-rgb": ms,
+          "ms-ssim-rgb-db": metrics.ms_ssim_db(ms),
+          "encoding_time": t_enc, "decoding_time": t_dec}
 
 
-def measure_model(name: str, quality: int, files: Sequence[str],
-                  model=None, progress: bool = True) -> List[Dict]:
-  """Compresses every file to real tfcodec bytes; one row per image.
+def measure_codec(codec, quality: int, image: np.ndarray) -> Dict:
+  t = time.perf_counter()
+  data = codec.encode(image, quality)
+  t_enc = time.perf_counter() - t
+  t = time.perf_counter()
+  decoded = codec.decode(data)
+  t_dec = time.perf_counter() - t
+  return measure(image, data, decoded, t_enc, t_dec)
 
-  Rows also hold `estimate_bpp` (the model's own rate estimate),
-  `coded_bpp` (the range-coded strings alone) and `overhead_bytes` (the
-  container header and tensor packing), so that the range coder can be
-  checked against the estimate.
+
+def measure_model(model, name: str, quality: int, image: np.ndarray) -> Dict:
+  """A zoo model through real .tfc bytes.
+
+  Adds `estimate_bpp` (the model's own rate estimate), `coded_bpp` (the
+  range-coded strings alone) and `overhead_bytes` (container header and
+  tensor packing), so the range coder can be checked against the estimate.
   """
-  model = model or zoo.load(name, quality)
-  rows = []
-  for path in tqdm(files, desc=f"{name} q{quality}", disable=not progress):
-    image = tio.read_image(path)
-    t = time.perf_counter()
-    tensors = model.compress(image)
-    data = coding.pack_encoded(name, quality, image.shape, tensors)
-    t_enc = time.perf_counter() - t
-    string_bytes = sum(len(s) for t in tensors if t.dtype.name == "string"
-                       for s in t.numpy().reshape(-1))
-    t = time.perf_counter()
-    decoded, _ = coding.decompress_bytes(data, model=model)
-    t_dec = time.perf_counter() - t
-    h, w = image.shape[:2]
-    rows.append(_row(path, image, data, decoded, t_enc, t_dec,
-                     estimate_bpp=model.estimate_bits(image) / (h * w),
-                     coded_bpp=8 * string_bytes / (h * w),
-                     overhead_bytes=len(data) - string_bytes))
-  return rows
-
-
-def measure_codec(codec: Codec, quality: int, files: Sequence[str],
-                  images: Optional[Dict[str, np.ndarray]] = None) -> List[Dict]:
-  rows = []
-  for path in files:
-    image = images[path] if images else tio.read_image(path)
-    t = time.perf_counter()
-    data = codec.encode(image, quality)
-    t_enc = time.perf_counter() - t
-    t = time.perf_counter()
-    decoded = codec.decode(data)
-    t_dec = time.perf_counter() - t
-    rows.append(_row(path, image, data, decoded, t_enc, t_dec))
-  return rows
-
-
-_KEYS = ("bpp", "psnr-rgb", "ms-ssim-rgb", "ms-ssim-rgb-db", "encoding_time",
-         "decoding_time")
+  from tfcodec import coding  # pylint: disable=g-import-not-at-top
+  t = time.perf_counter()
+  tensors = model.compress(image)
+  data = coding.pack_encoded(name, quality, image.shape, tensors)
+  t_enc = time.perf_counter() - t
+  t = time.perf_counter()
+  decoded, _ = coding.decompress_bytes(data, model=model)
+  t_dec = time.perf_counter() - t
+  row = measure(image, data, decoded, t_enc, t_dec)
+  h, w = image.shape[:2]
+  strings = sum(len(s) for x in tensors if x.dtype.name == "string"
+                for s in x.numpy().reshape(-1))
+  row.update(estimate_bpp=model.estimate_bits(image) / (h * w),
+             coded_bpp=8 * strings / (h * w),
+             overhead_bytes=len(data) - strings)
+  return row
 
 
 def to_results(name: str, description: str,
                per_quality: Dict[int, List[Dict]]) -> Dict:
-  """Means over images per quality, in the CompressAI JSON layout."""
+  """Means over images per quality, in CompressAI's JSON layout."""
   qualities = sorted(per_quality)
   results = {"quality": qualities}
-  for key in _KEYS:
+  for key in KEYS:
     results[key] = [float(np.mean([r[key] for r in per_quality[q]]))
                     for q in qualities]
-  return {"name": name, "description": description, "results": results,
-          "per_image": {str(q): per_quality[q] for q in qualities}}
+  return {"name": name, "description": description, "results": results}
 
 
 def interpolate(bpp: float, curve_bpp: Sequence[float],
                 curve_value: Sequence[float]) -> float:
-  """Value of a rate curve at `bpp` (linear in bpp between points)."""
+  """Value of a rate curve at `bpp` (linear in bpp; NaN outside it)."""
   order = np.argsort(curve_bpp)
-  x = np.asarray(curve_bpp)[order]
-  y = np.asarray(curve_value)[order]
+  x = np.asarray(curve_bpp, float)[order]
+  y = np.asarray(curve_value, float)[order]
   if not x[0] <= bpp <= x[-1]:
     return float("nan")
   return float(np.interp(bpp, x, y))
+
+
+# -- caching -------------------------------------------------------------------
+
+def _sha1_file(path: str) -> str:
+  h = hashlib.sha1()
+  with open(path, "rb") as f:
+    for block in iter(lambda: f.read(1 << 20), b""):
+      h.update(block)
+  return h.hexdigest()
+
+
+class _Cache:
+  """One JSON file per (codec fingerprint, quality, image hash)."""
+
+  def __init__(self, folder: Optional[str]):
+    self.folder = folder
+    if folder:
+      os.makedirs(folder, exist_ok=True)
+
+  def _path(self, key):
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return os.path.join(self.folder, digest + ".json")
+
+  def get(self, key):
+    if not self.folder or not os.path.exists(self._path(key)):
+      return None
+    try:
+      with open(self._path(key)) as f:
+        return json.load(f)
+    except (OSError, ValueError):
+      return None
+
+  def put(self, key, row):
+    if self.folder:
+      tio.atomic_write(self._path(key), json.dumps(row).encode())
+
+
+def _codec_worker(args):
+  codec_name, quality, path = args
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+  from tfcodec import codecs  # pylint: disable=g-import-not-at-top
+  return measure_codec(codecs.get_codec(codec_name), quality,
+                       tio.read_image(path))
+
+
+def _weights_fingerprint(name: str, quality: int) -> str:
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  folder = zoo.weights_dir(name, quality)
+  return "".join(_sha1_file(os.path.join(folder, f))
+                 for f in sorted(os.listdir(folder)) if not f.endswith(".md"))
+
+
+def run_bench(folder: str, models: Sequence[str] = (),
+              codec_names: Sequence[str] = (),
+              qualities: Optional[Dict[str, Sequence[int]]] = None,
+              cache_dir: Optional[str] = None, workers: int = 2,
+              progress: bool = True) -> Dict:
+  """Measures models and codecs over every image in `folder`."""
+  from tfcodec import codecs, zoo  # pylint: disable=g-import-not-at-top
+  qualities = qualities or {}
+  files = list_images(folder)
+  hashes = {f: _sha1_file(f) for f in files}
+  cache = _Cache(cache_dir)
+  entries, skipped = [], {}
+
+  for name in models:
+    qs = list(qualities.get(name) or zoo.qualities(name))
+    if not qs:
+      skipped[name] = "no shipped weights"
+      continue
+    per_quality = {}
+    for q in qs:
+      fingerprint = _weights_fingerprint(name, q)
+      keys = {f: ["model", name, q, fingerprint, hashes[f]] for f in files}
+      rows = {f: cache.get(keys[f]) for f in files}
+      todo = [f for f in files if rows[f] is None]
+      model = zoo.load(name, q) if todo else None
+      for f in tqdm(todo, desc=f"{name} q{q}", disable=not progress):
+        rows[f] = dict(measure_model(model, name, q, tio.read_image(f)),
+                       image=os.path.basename(f))
+        cache.put(keys[f], rows[f])
+      per_quality[q] = [rows[f] for f in files]
+    entries.append(dict(to_results(name, f"tfcodec zoo model {name}",
+                                   per_quality), per_image=per_quality))
+
+  for name in codec_names:
+    codec = codecs.get_codec(name)
+    usable, why = codec.available()
+    if not usable:
+      skipped[name] = why
+      continue
+    qs = list(qualities.get(name) or codec.qualities)
+    keys = {(q, f): ["codec", name, codec.description, q, hashes[f]]
+            for q in qs for f in files}
+    rows = {k: cache.get(v) for k, v in keys.items()}
+    todo = [k for k, row in rows.items() if row is None]
+    if todo:
+      # "spawn": forking a process in which TensorFlow is running deadlocks.
+      with concurrent.futures.ProcessPoolExecutor(
+          max_workers=workers,
+          mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_codec_worker, (name, q, f)): (q, f)
+                   for q, f in todo}
+        for future in tqdm(concurrent.futures.as_completed(futures),
+                           total=len(futures), desc=name,
+                           disable=not progress):
+          q, f = futures[future]
+          rows[(q, f)] = dict(future.result(), image=os.path.basename(f))
+          cache.put(keys[(q, f)], rows[(q, f)])
+    per_quality = {q: [rows[(q, f)] for f in files] for q in qs}
+    entries.append(dict(to_results(name, codec.description, per_quality),
+                        per_image=per_quality))
+
+  return {"tfcodec": __version__, "dataset": os.path.abspath(folder),
+          "images": len(files), "codecs": entries, "skipped": skipped}
+
+
+def write_results(results: Dict, path: str) -> None:
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  tio.atomic_write(path, json.dumps(results, indent=1).encode())

@@ -1,4 +1,4 @@
-"""The `tfcodec` command: compress, decompress, info, models.
+"""The `tfcodec` command: compress, decompress, info, models, bench, plot.
 
 Every command writes its output atomically (temporary file, then rename),
 never over its own input, and reports user errors as one line on stderr with
@@ -136,6 +136,81 @@ def cmd_models(args) -> int:
   return 0
 
 
+def _parse_qualities(items):
+  out = {}
+  for item in items or []:
+    name, _, values = item.partition("=")
+    try:
+      out[name] = [int(v) for v in values.split(",") if v]
+    except ValueError:
+      raise CliError(f"--quality {item}: expected NAME=Q1,Q2,...") from None
+    if not name or not out[name]:
+      raise CliError(f"--quality {item}: expected NAME=Q1,Q2,...")
+  return out
+
+
+def cmd_bench(args) -> int:
+  from tfcodec import bench, codecs, zoo  # pylint: disable=g-import-not-at-top
+  if not os.path.isdir(args.folder):
+    raise CliError(f"{args.folder}: not a folder")
+  models = args.models.split(",") if args.models is not None else [
+      n for n in zoo.names() if zoo.qualities(n)]
+  models = [m for m in models if m]
+  for m in models:
+    if not zoo.is_known(m):
+      raise CliError(f"unknown model '{m}'; the zoo has {', '.join(zoo.names())}")
+  names = args.codecs.split(",") if args.codecs is not None else list(
+      codecs.CODECS)
+  names = [n for n in names if n]
+  for n in names:
+    if n not in codecs.CODECS:
+      raise CliError(f"unknown codec '{n}'; have {', '.join(codecs.CODECS)}")
+  cache = None if args.no_cache else (args.cache or args.out + ".cache")
+  try:
+    results = bench.run_bench(args.folder, models, names,
+                              _parse_qualities(args.quality), cache_dir=cache,
+                              workers=args.workers)
+  except FileNotFoundError as e:
+    raise CliError(str(e)) from None
+  bench.write_results(results, args.out)
+  print(f"{results['images']} images from {args.folder}")
+  print(f"{'codec':12s} {'quality':>8s} {'bpp':>8s} {'PSNR':>8s} {'MS-SSIM':>8s}"
+        f" {'enc s':>7s} {'dec s':>7s}")
+  for entry in results["codecs"]:
+    r = entry["results"]
+    for i, q in enumerate(r["quality"]):
+      print(f"{entry['name']:12s} {q:8d} {r['bpp'][i]:8.4f} "
+            f"{r['psnr-rgb'][i]:8.2f} {r['ms-ssim-rgb'][i]:8.4f} "
+            f"{r['encoding_time'][i]:7.3f} {r['decoding_time'][i]:7.3f}")
+  for name, why in results["skipped"].items():
+    print(f"skipped {name}: {why}")
+  print(f"wrote {args.out}")
+  return 0
+
+
+def cmd_plot(args) -> int:
+  from tfcodec import plot  # pylint: disable=g-import-not-at-top
+  try:
+    if args.list_anchors:
+      print("\n".join(plot.anchor_names(args.anchors_csv)))
+      return 0
+    if not args.results and not args.anchor:
+      raise CliError("nothing to plot: give result files and/or --anchor")
+    curves = []
+    for path in args.results:
+      curves += plot.load_results(path)
+    if args.anchor:
+      curves += plot.load_anchors(args.anchor, args.anchors_csv)
+    if args.out:
+      plot.plot_rd(curves, args.out, title=args.title, max_bpp=args.max_bpp)
+      print(f"wrote {args.out}")
+    if args.bd_rate:
+      print(plot.bd_table(curves, args.bd_rate))
+  except (FileNotFoundError, ValueError) as e:
+    raise CliError(str(e)) from None
+  return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   parser = argparse.ArgumentParser(
@@ -167,6 +242,41 @@ def build_parser() -> argparse.ArgumentParser:
 
   p = sub.add_parser("models", help="list the zoo and its shipped qualities")
   p.set_defaults(func=cmd_models)
+
+  p = sub.add_parser(
+      "bench", help="measure zoo models and classical codecs over a folder")
+  p.add_argument("folder", help="folder of images (e.g. Kodak)")
+  p.add_argument("--out", required=True, help="results JSON to write")
+  p.add_argument("--models", default=None,
+                 help="comma-separated zoo models (default: all shipped)")
+  p.add_argument("--codecs", default=None,
+                 help="comma-separated codecs (default: all; unavailable "
+                      "ones are skipped with a note); '' for none")
+  p.add_argument("--quality", action="append", metavar="NAME=Q1,Q2",
+                 help="qualities for one model or codec (repeatable)")
+  p.add_argument("--workers", type=int, default=2,
+                 help="worker processes for classical codecs")
+  p.add_argument("--cache", default=None,
+                 help="cache folder (default: OUT.cache); reruns resume")
+  p.add_argument("--no-cache", action="store_true", help="measure everything")
+  p.set_defaults(func=cmd_bench)
+
+  p = sub.add_parser("plot", help="rate-distortion plots and BD-rate tables")
+  p.add_argument("results", nargs="*", help="results JSON files")
+  p.add_argument("--out", default=None, help="plot to write (.png or .svg)")
+  p.add_argument("--anchor", action="append", default=[],
+                 help="published curve to add, by name (repeatable)")
+  p.add_argument("--anchors-csv", default=None,
+                 help="anchors CSV (default: ../shared/anchors/"
+                      "kodak_published_rd.csv)")
+  p.add_argument("--bd-rate", default=None, metavar="REFERENCE",
+                 help="print BD-rate/BD-PSNR of every curve against this one")
+  p.add_argument("--max-bpp", type=float, default=None,
+                 help="leave out points above this rate")
+  p.add_argument("--title", default=None)
+  p.add_argument("--list-anchors", action="store_true",
+                 help="list the anchor names and exit")
+  p.set_defaults(func=cmd_plot)
   return parser
 
 
