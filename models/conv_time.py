@@ -9,8 +9,7 @@ measurement behind the choice of Keras convolutions in BUILD_NOTES.md.
 
 import time
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 flags.DEFINE_integer("repeats", 10, "Timed repeats per layer.")
 FLAGS = flags.FLAGS

@@ -10,11 +10,9 @@ measured in the same run. `--weights_dir` evaluates a weights folder that is
 not shipped (e.g. from `models.package_weights`).
 """
 
-import json
 import os
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 flags.DEFINE_string("model", "hyperprior", "Zoo model.")
 flags.DEFINE_list("quality", [], "Qualities (default: all shipped).")
@@ -31,7 +29,9 @@ def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
   from tqdm import tqdm  # pylint: disable=g-import-not-at-top
-  from tfcodec import bench, io as tio, zoo  # pylint: disable=g-import-not-at-top
+
+  from tfcodec import bench, zoo  # pylint: disable=g-import-not-at-top
+  from tfcodec import io as tio
 
   files = bench.list_images(FLAGS.data_dir)
   if FLAGS.weights_dir:

@@ -10,9 +10,7 @@ checkpoint (or --checkpoint), and writes only the model's variables.
 import json
 import os
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
 flags.DEFINE_string("checkpoint_dir", None, "Training run folder.")
 flags.DEFINE_string("checkpoint", None, "A specific checkpoint prefix.")
@@ -25,6 +23,7 @@ FLAGS = flags.FLAGS
 def main(argv):
   del argv
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
   from tfcodec import training  # pylint: disable=g-import-not-at-top
   with open(os.path.join(FLAGS.checkpoint_dir, "config.json")) as f:
     raw = json.load(f)

@@ -10,8 +10,7 @@ Prints seconds per step and megapixels per second (median over --steps after
 import json
 import time
 
-from absl import app
-from absl import flags
+from absl import app, flags
 
 flags.DEFINE_string("model", "hyperprior", "Zoo model name.")
 flags.DEFINE_string("model_config", "{}", "JSON constructor arguments.")
@@ -29,6 +28,7 @@ def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   if FLAGS.precision != "float32":
     tf.keras.mixed_precision.set_global_policy(FLAGS.precision)
@@ -41,7 +41,7 @@ def main(argv):
   step = model.make_train_function()
   ds = iter(tf.data.Dataset.from_tensors(x).repeat())
   times = []
-  for i in range(FLAGS.warmup + FLAGS.steps):
+  for _ in range(FLAGS.warmup + FLAGS.steps):
     t = time.perf_counter()
     step(ds)
     times.append(time.perf_counter() - t)

@@ -9,9 +9,7 @@ Example (the recipe of the shipped default hyperprior is in its model card):
 
 import json
 
-from absl import app
-from absl import flags
-from absl import logging
+from absl import app, flags, logging
 
 flags.DEFINE_string("model", "hyperprior", "Zoo model name.")
 flags.DEFINE_string("model_config", "{}",

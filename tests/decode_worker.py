@@ -8,6 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def main(weights_dir, tfc_path, out_npy):
   import numpy as np  # pylint: disable=g-import-not-at-top
+
   from tfcodec import coding, zoo  # pylint: disable=g-import-not-at-top
   model = zoo.load_from_dir(weights_dir)
   with open(tfc_path, "rb") as f:

@@ -11,6 +11,7 @@ from absl import app  # pylint: disable=g-import-not-at-top,wrong-import-positio
 def main(argv):
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
   from tfcodec.layers import GDN  # pylint: disable=g-import-not-at-top
   x = tf.constant(np.linspace(-3, 3, 24, dtype=np.float32).reshape(1, 2, 4, 3))
   outs = []

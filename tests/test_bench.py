@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfcodec import bench, cli, codecs, io as tio, plot
-
 from tests.conftest import smooth_image
+from tfcodec import bench, cli, codecs, plot
+from tfcodec import io as tio
 
 PILLOW_CODECS = ["jpeg420", "jpeg444", "webp", "jpeg2000", "avif"]
 

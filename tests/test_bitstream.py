@@ -8,9 +8,15 @@ import pytest
 
 from tfcodec import bitstream
 from tfcodec.bitstream import Header
-from tfcodec.errors import (BadMagicError, BitstreamError, CorruptedError,
-                            LimitExceededError, TruncatedError,
-                            UnknownModelError, UnsupportedVersionError)
+from tfcodec.errors import (
+  BadMagicError,
+  BitstreamError,
+  CorruptedError,
+  LimitExceededError,
+  TruncatedError,
+  UnknownModelError,
+  UnsupportedVersionError,
+)
 
 HEADER = Header("hyperprior", 3, 512, 768)
 PAYLOAD = bytes(range(256)) * 3

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from tfcodec import bitstream, cli, io as tio, metrics, zoo
-
 from tests.conftest import SAMPLE
+from tfcodec import bitstream, cli, metrics, zoo
+from tfcodec import io as tio
 
 pytestmark = pytest.mark.skipif(not zoo.qualities(zoo.DEFAULT_MODEL),
                                 reason="no shipped default weights")

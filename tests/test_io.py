@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import smooth_image
 from tfcodec import io as tio
 from tfcodec.errors import ImageError
-
-from tests.conftest import smooth_image
 
 
 def _save(tmp_path, name, img, **kw):

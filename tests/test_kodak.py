@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pytest
 
-from tfcodec import bench, io as tio, zoo
-
 from tests.conftest import SHARED
+from tfcodec import bench, zoo
+from tfcodec import io as tio
 
 KODAK = os.path.join(SHARED, "kodak")
 

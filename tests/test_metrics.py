@@ -5,9 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from tfcodec import metrics
-
 from tests.conftest import smooth_image
+from tfcodec import metrics
 
 
 def test_psnr_closed_form():

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import smooth_image
 from tfcodec import data as tdata
 from tfcodec import training, zoo
 from tfcodec.errors import ImageError
-
-from tests.conftest import smooth_image
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +52,7 @@ def test_crops_depend_only_on_the_step(image_folder):
   full = list(tdata.train_dataset(images, 64, 2, seed=3).take(5))
   resumed = list(tdata.train_dataset(images, 64, 2, seed=3,
                                      start_step=3).take(2))
-  for a, b in zip(full[3:], resumed):
+  for a, b in zip(full[3:], resumed, strict=True):
     np.testing.assert_array_equal(a.numpy(), b.numpy())
   assert full[0].shape == (2, 64, 64, 3) and full[0].dtype.name == "uint8"
   other = next(iter(tdata.train_dataset(images, 64, 2, seed=4)))

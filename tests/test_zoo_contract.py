@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.conftest import smooth_image
 from tfcodec import bitstream, coding, training, zoo
 from tfcodec.models import CompressionModel
-
-from tests.conftest import smooth_image
 
 MODELS = zoo.names()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -31,7 +31,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tfcodec import __version__, io as tio, metrics
+from tfcodec import __version__, metrics
+from tfcodec import io as tio
 
 __all__ = ["list_images", "measure", "measure_model", "measure_codec",
            "to_results", "run_bench", "write_results", "interpolate"]

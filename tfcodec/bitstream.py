@@ -27,9 +27,14 @@ import struct
 import zlib
 from typing import Iterable, Optional, Sequence, Tuple
 
-from tfcodec.errors import (BadMagicError, CorruptedError, LimitExceededError,
-                            TruncatedError, UnknownModelError,
-                            UnsupportedVersionError)
+from tfcodec.errors import (
+  BadMagicError,
+  CorruptedError,
+  LimitExceededError,
+  TruncatedError,
+  UnknownModelError,
+  UnsupportedVersionError,
+)
 
 __all__ = ["MAGIC", "VERSION", "Header", "pack", "unpack", "peek_header",
            "pack_tensors", "unpack_tensors", "MAX_SIDE", "MAX_PIXELS",

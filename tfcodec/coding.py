@@ -8,8 +8,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from tfcodec import bitstream
-from tfcodec import zoo
+from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
 __all__ = ["compress_image", "decompress_bytes", "pack_encoded",

@@ -183,8 +183,9 @@ def plot_rd(curves: Sequence[Curve], out: str, title: Optional[str] = None,
   if title:
     fig.suptitle(title)
   fig.tight_layout()
-  from tfcodec import io as tio  # pylint: disable=g-import-not-at-top
   import io  # pylint: disable=g-import-not-at-top
+
+  from tfcodec import io as tio  # pylint: disable=g-import-not-at-top
   buf = io.BytesIO()
   fig.savefig(buf, format=ext[1:], dpi=110)
   plt.close(fig)

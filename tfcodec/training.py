@@ -20,8 +20,8 @@ import os
 import time
 from typing import List, Optional, Tuple
 
-from absl import logging
 import tensorflow as tf
+from absl import logging
 
 from tfcodec import data as tdata
 
@@ -181,6 +181,7 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
   TensorFlow checkpoint (weights.*), and the learned range-coding tables
   (coders.npz), built here from the final weights."""
   import numpy as np  # pylint: disable=g-import-not-at-top
+
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   os.makedirs(out_dir, exist_ok=True)
   # A fresh copy: a compiled Keras model tracks its optimizer, whose slots

@@ -9,7 +9,6 @@ tfc's Fourier-domain parameterization.
 """
 
 import tensorflow as tf
-import tensorflow_compression as tfc
 
 from tfcodec.layers.gdn import GDN
 from tfcodec.layers.subpixel import SubPixelConv2D, conv2d

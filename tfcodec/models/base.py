@@ -122,7 +122,7 @@ class CompressionModel(tf.keras.Model):
     gradients = tape.gradient(scaled_loss, variables)
     if hasattr(self.optimizer, "get_unscaled_gradients"):
       gradients = self.optimizer.get_unscaled_gradients(gradients)
-    self.optimizer.apply_gradients(zip(gradients, variables))
+    self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
     return self._update_trackers(loss, bpp, mse)
 
   def test_step(self, data):
