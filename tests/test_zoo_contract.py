@@ -130,3 +130,16 @@ def test_saved_weights_reload_and_decode_identically_in_two_processes(
     subprocess.run([sys.executable, "-m", "tests.decode_worker", weights, path,
                     out], check=True, cwd=ROOT)
     np.testing.assert_array_equal(np.load(out), expected)
+
+
+def test_payload_shapes_larger_than_the_header_are_refused(tiny):
+  from tfcodec.errors import CorruptedError  # pylint: disable=g-import-not-at-top
+  name, model = tiny
+  tensors = list(model.compress(smooth_image(40, 50)))
+  for i, t in enumerate(tensors):
+    if t.dtype == tf.int32:
+      forged = list(tensors)
+      forged[i] = tf.constant([60000, 60000], tf.int32)
+      data = coding.pack_encoded(name, 1, (40, 50), forged)
+      with pytest.raises(CorruptedError, match="does not fit"):
+        coding.decompress_bytes(data, model=model)

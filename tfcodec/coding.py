@@ -39,6 +39,7 @@ def decode_tensors(model, payload: bytes, header: bitstream.Header):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   dtypes = [spec.dtype for spec in model.decompress.input_signature]
   tensors = bitstream.unpack_tensors(payload, dtypes)
+  _check_shapes(model, tensors, header)
   try:
     image = model.decompress(*tensors).numpy()
   except (tf.errors.InvalidArgumentError, ValueError) as e:
@@ -48,6 +49,28 @@ def decode_tensors(model, payload: bytes, header: bitstream.Header):
     raise CorruptedError(f"decoded image is {image.shape[1]}x{image.shape[0]}, "
                          f"the header says {header.width}x{header.height}")
   return image
+
+
+def _check_shapes(model, tensors, header: bitstream.Header) -> None:
+  """Bounds every shape the payload carries by the header's image size.
+
+  Shapes inside the payload (image, latent and hyper-latent sizes) decide
+  how much the decoder allocates, so a crafted file could otherwise claim a
+  huge latent behind a small header. Latents are never larger than the
+  padded image.
+  """
+  limit = max(header.height, header.width) + model.multiple
+  for i, (tensor, spec) in enumerate(zip(tensors, model.decompress.input_signature,
+                                         strict=True)):
+    if tensor.shape.rank != spec.shape.rank or not spec.shape.is_compatible_with(
+        tensor.shape):
+      raise CorruptedError(f"payload tensor {i} has shape {tensor.shape}, the "
+                           f"model expects {spec.shape}")
+    if tensor.dtype.is_integer:
+      values = tensor.numpy().reshape(-1)
+      if values.size and (values.min() < 1 or values.max() > limit):
+        raise CorruptedError(f"payload shape {values.tolist()} does not fit "
+                             f"a {header.width}x{header.height} image")
 
 
 def decompress_bytes(data: bytes, model=None
