@@ -159,3 +159,11 @@ def test_anchors_load_by_name(tmp_path):
   assert c.bpp == [0.2, 0.5] and c.psnr == [24, 29]
   with pytest.raises(ValueError, match="no anchor named 'vtm'"):
     plot.load_anchors(["vtm"], str(csv))
+
+
+def test_a_failing_external_encoder_is_a_one_line_codec_error(monkeypatch):
+  codec = codecs.JPEGXL()
+  monkeypatch.setattr(codec, "encode_args",
+                      lambda src, dst, q: ["false", src, dst])
+  with pytest.raises(codecs.CodecError, match="false failed"):
+    codec.encode(smooth_image(8, 8), 50)

@@ -20,9 +20,15 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 from PIL import Image, features
 
-__all__ = ["Codec", "PillowCodec", "ExternalCodec", "JPEG420", "JPEG444",
+from tfcodec.errors import TfcodecError
+
+__all__ = ["Codec", "CodecError", "PillowCodec", "ExternalCodec", "JPEG420", "JPEG444",
            "WebP", "JPEG2000", "AVIF", "JPEGXL", "AVIFEnc", "BPG",
            "CODECS", "get_codec", "available_codecs"]
+
+
+class CodecError(TfcodecError):
+  """An external encoder or decoder failed."""
 
 
 class Codec:
@@ -137,12 +143,20 @@ class ExternalCodec(Codec):
   def decode_args(self, src: str, dst: str) -> List[str]:
     return [self.decoder, src, dst]
 
+  @staticmethod
+  def _run(args):
+    result = subprocess.run(args, capture_output=True, check=False)
+    if result.returncode != 0:
+      message = (result.stderr or result.stdout).decode(errors="replace")
+      last = message.strip().splitlines()[-1:] or ["no message"]
+      raise CodecError(f"{args[0]} failed (exit {result.returncode}): "
+                       f"{last[0]}")
+
   def encode(self, image, quality):
     with tempfile.TemporaryDirectory() as tmp:
       src, dst = os.path.join(tmp, "in.png"), os.path.join(tmp, "out" + self.suffix)
       Image.fromarray(np.asarray(image, np.uint8), "RGB").save(src)
-      subprocess.run(self.encode_args(src, dst, quality), check=True,
-                     capture_output=True)
+      self._run(self.encode_args(src, dst, quality))
       with open(dst, "rb") as f:
         return f.read()
 
@@ -151,8 +165,7 @@ class ExternalCodec(Codec):
       src, dst = os.path.join(tmp, "in" + self.suffix), os.path.join(tmp, "out.png")
       with open(src, "wb") as f:
         f.write(data)
-      subprocess.run(self.decode_args(src, dst), check=True,
-                     capture_output=True)
+      self._run(self.decode_args(src, dst))
       with Image.open(dst) as img:
         return np.asarray(img.convert("RGB"), np.uint8)
 
@@ -169,12 +182,15 @@ class JPEGXL(ExternalCodec):
 
 class AVIFEnc(ExternalCodec):
   name = "avifenc"
-  description = "AVIF (libavif avifenc/avifdec, 4:4:4); quality = -q"
+  description = ("AVIF (libavif avifenc/avifdec, 4:4:4, speed 6); quantizer "
+                 "= round(63 * (100 - quality) / 100)")
   encoder, decoder, suffix = "avifenc", "avifdec", ".avif"
   qualities = (10, 20, 30, 40, 50, 60, 70, 80, 90)
 
   def encode_args(self, src, dst, quality):
-    return [self.encoder, "-q", str(quality), "-y", "444", "-s", "6", src, dst]
+    q = str(round(63 * (100 - int(quality)) / 100))
+    return [self.encoder, "--min", q, "--max", q, "-y", "444", "-s", "6",
+            src, dst]
 
 
 class BPG(ExternalCodec):
