@@ -167,3 +167,19 @@ def test_a_failing_external_encoder_is_a_one_line_codec_error(monkeypatch):
                       lambda src, dst, q: ["false", src, dst])
   with pytest.raises(codecs.CodecError, match="false failed"):
     codec.encode(smooth_image(8, 8), 50)
+
+
+def test_a_codec_that_fails_is_skipped_with_a_note(folder, monkeypatch,
+                                                  tmp_path):
+  bin_dir = tmp_path / "bin"
+  bin_dir.mkdir()
+  for tool in ("cjxl", "djxl"):
+    script = bin_dir / tool
+    script.write_text("#!/bin/sh\necho 'broken encoder' >&2\nexit 3\n")
+    script.chmod(0o755)
+  monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+  results = bench.run_bench(folder, codec_names=["jpegxl", "jpeg420"],
+                            qualities={"jpegxl": [50], "jpeg420": [50]},
+                            workers=1, progress=False)
+  assert [e["name"] for e in results["codecs"]] == ["jpeg420"]
+  assert "cjxl failed (exit 3): broken encoder" in results["skipped"]["jpegxl"]

@@ -217,6 +217,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
             for q in qs for f in files}
     rows = {k: cache.get(v) for k, v in keys.items()}
     todo = [k for k, row in rows.items() if row is None]
+    failed = None
     if todo:
       # "spawn": forking a process in which TensorFlow is running deadlocks.
       with concurrent.futures.ProcessPoolExecutor(
@@ -228,8 +229,17 @@ def run_bench(folder: str, models: Sequence[str] = (),
                            total=len(futures), desc=name,
                            disable=not progress):
           q, f = futures[future]
-          rows[(q, f)] = dict(future.result(), image=os.path.basename(f))
+          try:
+            rows[(q, f)] = dict(future.result(), image=os.path.basename(f))
+          except codecs.CodecError as e:
+            failed = f"{os.path.basename(f)} at quality {q}: {e}"
+            for other in futures:
+              other.cancel()
+            break
           cache.put(keys[(q, f)], rows[(q, f)])
+    if failed:
+      skipped[name] = failed
+      continue
     per_quality = {q: [rows[(q, f)] for f in files] for q in qs}
     entries.append(dict(to_results(name, codec.description, per_quality),
                         per_image=per_quality))
