@@ -1,1 +1,1 @@
-"""Export binaries (SavedModel, TFLite)."""
+"""Export binaries (SavedModel) and their library."""

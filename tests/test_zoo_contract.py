@@ -50,6 +50,9 @@ def test_signatures(tiny):
   assert isinstance(outputs, tuple)
   dtypes = [s.dtype for s in model.decompress.input_signature]
   assert [t.dtype for t in outputs] == dtypes
+  assert len(model.tensor_names) == len(outputs)
+  for name, t in zip(model.tensor_names, outputs, strict=True):
+    assert name.endswith("_bytes") == (t.dtype == tf.string), name
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (17, 33), (64, 64), (70, 45)])

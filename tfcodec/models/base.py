@@ -64,6 +64,10 @@ class CompressionModel(tf.keras.Model):
   multiple = 1
   #: Constructor arguments for a tiny instance, used by the contract tests.
   tiny_config: dict = {}
+  #: Names of the tensors `compress` returns (and `decompress` takes), used
+  #: for SavedModel signatures. Byte strings end in "_bytes", which TF
+  #: Serving's REST API base64-encodes.
+  tensor_names: tuple = ()
 
   def __init__(self, lmbda=0.01, **kwargs):
     super().__init__(**kwargs)
@@ -153,6 +157,25 @@ class CompressionModel(tf.keras.Model):
         current weights (slow: tfc estimates each prior's tails).
     """
     raise NotImplementedError
+
+  @staticmethod
+  def _stock_quantize(x, entropy_model):
+    """What `entropy_model.quantize` does, with its offsets as constants.
+
+    Reading the offsets eagerly keeps the traced graph free of the entropy
+    model's variables, so it can be saved without tensorflow-compression.
+    """
+    with tf.init_scope():
+      offset = entropy_model.quantization_offset
+      offset = None if offset is None else offset.numpy()
+    if offset is None:
+      return tf.round(x)
+    offset = tf.constant(offset)
+    return tf.round(x - offset) + offset
+
+  def coders(self):
+    """The range-coding entropy models (tf.Modules), e.g. for export."""
+    return [v for v in vars(self._coders).values() if isinstance(v, tf.Module)]
 
   def coder_state(self):
     """{name: (entropy model config, [arrays])} of the learned tables."""

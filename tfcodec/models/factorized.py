@@ -37,6 +37,7 @@ class FactorizedPrior(CompressionModel):
 
   multiple = 16
   tiny_config = {"num_filters": 8, "latent_channels": 8}
+  tensor_names = ("latents_bytes", "image_shape", "latent_shape")
 
   def __init__(self, num_filters=128, latent_channels=192, lmbda=0.01,
                kernel_parameter="dct", **kwargs):
@@ -80,6 +81,22 @@ class FactorizedPrior(CompressionModel):
   def decompress(self, string, x_shape, y_shape):
     y_hat = self._coders.entropy_model.decompress(string, y_shape)
     return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def analysis(self, image):
+    """Stock TF ops only: image -> quantized latents (what `compress` codes)."""
+    y = self.analysis_transform(self.prepare(image))
+    return {"latents": self._stock_quantize(y, self._coders.entropy_model),
+            "image_shape": tf.shape(image)[:2]}
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
+  def synthesis(self, latents, image_shape):
+    """Stock TF ops only: quantized latents -> uint8 image."""
+    return {"image": self.finish(self.synthesis_transform(latents),
+                                 image_shape)}
 
   def get_config(self):
     return {"num_filters": self.num_filters,

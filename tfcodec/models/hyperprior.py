@@ -43,6 +43,8 @@ class ScaleHyperprior(CompressionModel):
 
   multiple = 64
   tiny_config = {"num_filters": 8, "latent_channels": 8}
+  tensor_names = ("latents_bytes", "side_bytes", "image_shape", "latent_shape",
+                  "side_shape")
 
   def __init__(self, num_filters=128, latent_channels=192, num_scales=64,
                scale_min=0.11, scale_max=256.0, lmbda=0.01,
@@ -121,6 +123,30 @@ class ScaleHyperprior(CompressionModel):
     indexes = indexes[:, :y_shape[0], :y_shape[1], :]
     y_hat = self._coders.entropy_model.decompress(string, indexes)
     return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def analysis(self, image):
+    """Stock TF ops only: image -> quantized latents (what `compress` codes).
+
+    Returns the rounded latents y_hat, the hyper-latents z_hat quantized with
+    the side model's offsets, and the image size. Entropy coding them needs
+    tensorflow-compression's ops, outside this graph.
+    """
+    x = self.prepare(image)
+    y = self.analysis_transform(x)
+    z = self.hyper_analysis_transform(tf.abs(y))
+    z_hat = self._stock_quantize(z, self._coders.side_entropy_model)
+    return {"latents": tf.round(y), "side_latents": z_hat,
+            "image_shape": tf.shape(image)[:2]}
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
+  def synthesis(self, latents, image_shape):
+    """Stock TF ops only: quantized latents -> uint8 image."""
+    return {"image": self.finish(self.synthesis_transform(latents),
+                                 image_shape)}
 
   def get_config(self):
     return {"num_filters": self.num_filters,
