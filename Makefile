@@ -44,7 +44,7 @@ KODAK ?= ../shared/datasets/kodak
 ANCHORS ?= ../shared/anchors/kodak_published_rd.csv
 kodak: install
 	@mkdir -p results docs
-	$(BIN)/tfcodec bench $(KODAK) --out results/kodak.json
+	$(BIN)/tfcodec bench $(KODAK) --out results/kodak.json --codecs jpeg420,jpeg444,webp,jpeg2000,avif
 	$(BIN)/tfcodec plot results/kodak.json --anchors-csv $(ANCHORS) \
 	  --anchor compressai-bmshj2018-hyperprior_mse_cuda --anchor tfc-toderici-2017-cvpr \
 	  --max-bpp 2.0 --out docs/kodak_rd.png --bd-rate jpeg420 | tee docs/kodak_bd.md
