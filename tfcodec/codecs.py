@@ -107,14 +107,15 @@ class WebP(PillowCodec):
 
 class JPEG2000(PillowCodec):
   name = "jpeg2000"
-  description = "Pillow JPEG 2000 (OpenJPEG); quality = target PSNR in dB"
+  description = ("Pillow JPEG 2000 (OpenJPEG), irreversible, RGB->YCbCr "
+                 "(mct=1); quality = target PSNR in dB")
   format = "JPEG2000"
   feature = "jpg_2000"
   qualities = (24, 26, 28, 30, 32, 34, 36, 38, 40)
 
   def save_options(self, quality):
     return {"quality_mode": "dB", "quality_layers": [float(quality)],
-            "irreversible": True}
+            "irreversible": True, "mct": 1}
 
 
 class AVIF(PillowCodec):
