@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from absl import logging as absl_logging
 from PIL import Image
 
 from tests.conftest import smooth_image
@@ -28,8 +29,14 @@ def image_folder(tmp_path_factory):
 
 def test_loading_skips_tiny_and_corrupt_files_naming_each(image_folder,
                                                           caplog):
-  files = tdata.list_images([image_folder])
-  images = tdata.load_images(files, min_size=64)
+  # The CLI quiets absl logging process-wide; this test needs warnings.
+  verbosity = absl_logging.get_verbosity()
+  absl_logging.set_verbosity(absl_logging.WARNING)
+  try:
+    files = tdata.list_images([image_folder])
+    images = tdata.load_images(files, min_size=64)
+  finally:
+    absl_logging.set_verbosity(verbosity)
   assert len(images) == 7
   names = " ".join(r.getMessage() for r in caplog.records)
   assert "tiny.png" in names and "broken.png" in names
