@@ -212,6 +212,18 @@ class CompressionModel(tf.keras.Model):
     x_hat = x_hat[0, :x_shape[0], :x_shape[1], :]
     return tf.saturate_cast(tf.round(tf.cast(x_hat, tf.float32)), tf.uint8)
 
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
+  def synthesis(self, latents, image_shape):
+    """Stock TF ops only: quantized latents -> uint8 image.
+
+    The default for models whose decoder is one `synthesis_transform`;
+    models that decode otherwise override it (and `analysis`).
+    """
+    return {"image": self.finish(self.synthesis_transform(latents),
+                                 image_shape)}
+
   def get_config(self):
     return {"lmbda": self.lmbda}
 

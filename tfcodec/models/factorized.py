@@ -90,14 +90,6 @@ class FactorizedPrior(CompressionModel):
     return {"latents": self._stock_quantize(y, self._coders.entropy_model),
             "image_shape": tf.shape(image)[:2]}
 
-  @tf.function(input_signature=[
-      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
-  def synthesis(self, latents, image_shape):
-    """Stock TF ops only: quantized latents -> uint8 image."""
-    return {"image": self.finish(self.synthesis_transform(latents),
-                                 image_shape)}
-
   def get_config(self):
     return {"num_filters": self.num_filters,
             "latent_channels": self.latent_channels, "lmbda": self.lmbda,
