@@ -60,8 +60,8 @@ class DCTConv2D(tf.keras.layers.Layer):
   def build(self, input_shape):
     channels = int(input_shape[-1])
     kh, kw = self.kernel_size
-    self._basis = tf.constant(dct_basis(kh, kw))
     basis = dct_basis(kh, kw)
+    self._basis = tf.constant(basis)
 
     def initializer(shape, dtype=None):
       kernel = tf.keras.initializers.GlorotUniform()(
