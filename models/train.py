@@ -35,6 +35,10 @@ flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
 flags.DEFINE_integer("seed", 0, "Seed of the crop sampler.")
 flags.DEFINE_string("output_dir", None,
                     "If set, final weights + config.json are written here.")
+flags.DEFINE_string("init_from", None,
+                    "Fine-tune: start from the model weights of this checkpoint "
+                    "prefix, run folder or weights folder (fresh optimizer and "
+                    "step counter). Ignored when --checkpoint_dir resumes.")
 flags.DEFINE_integer("quality", 0, "Quality index recorded with the weights.")
 
 FLAGS = flags.FLAGS
@@ -53,7 +57,8 @@ def main(argv):
       lr_decay_at=tuple(float(f) for f in FLAGS.lr_decay_at),
       lr_decay_factor=FLAGS.lr_decay_factor, log_every=FLAGS.log_every,
       checkpoint_minutes=FLAGS.checkpoint_minutes, seed=FLAGS.seed,
-      precision=FLAGS.precision, jit_compile=FLAGS.jit_compile)
+      precision=FLAGS.precision, jit_compile=FLAGS.jit_compile,
+      init_from=FLAGS.init_from)
   model, logs = training.train(config)
   logging.info("final metrics: %s", logs)
   if FLAGS.output_dir:

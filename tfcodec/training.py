@@ -26,7 +26,7 @@ from absl import logging
 from tfcodec import data as tdata
 
 __all__ = ["Config", "make_strategy", "build_model", "train", "save_weights",
-           "learning_rate_schedule"]
+           "learning_rate_schedule", "resolve_checkpoint"]
 
 
 @dataclasses.dataclass
@@ -50,6 +50,10 @@ class Config:
   precision: str = "float32"
   jit_compile: bool = False
   jpeg_scale: Tuple[float, float] = (0.5, 0.9)
+  #: Fine-tuning: a checkpoint prefix, a run folder (its newest checkpoint)
+  #: or a shipped weights folder whose model weights start a fresh run. The
+  #: step counter and optimizer start from zero; ignored when resuming.
+  init_from: Optional[str] = None
 
 
 def make_strategy() -> tf.distribute.Strategy:
@@ -61,6 +65,20 @@ def make_strategy() -> tf.distribute.Strategy:
 def build_model(config: Config):
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   return zoo.build(config.model, **config.model_config)
+
+
+def resolve_checkpoint(path: str) -> str:
+  """A checkpoint prefix from a prefix, a run folder or a weights folder."""
+  if os.path.isdir(path):
+    for candidate in (tf.train.latest_checkpoint(os.path.join(path, "ckpt")),
+                      tf.train.latest_checkpoint(path),
+                      os.path.join(path, "weights")):
+      if candidate and tf.io.gfile.exists(candidate + ".index"):
+        return candidate
+    raise ValueError(f"{path}: no checkpoint or weights in this folder")
+  if not tf.io.gfile.exists(path + ".index"):
+    raise ValueError(f"{path}: not a checkpoint (no {path}.index)")
+  return path
 
 
 def learning_rate_schedule(config: Config):
@@ -150,6 +168,15 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
     if manager.latest_checkpoint:
       checkpoint.restore(manager.latest_checkpoint)
       logging.info("resumed from %s", manager.latest_checkpoint)
+    elif config.init_from:
+      path = resolve_checkpoint(config.init_from)
+      # Read into a fresh, uncompiled copy: the compiled model tracks its
+      # optimizer, whose step counter and slots must start afresh.
+      source = build_model(config)
+      status = tf.train.Checkpoint(model=source).read(path)
+      status.expect_partial().assert_existing_objects_matched()
+      model.set_weights(source.get_weights())
+      logging.info("initialised the model weights from %s", path)
   start_step = int(model.optimizer.iterations.numpy())
   epoch_steps = config.log_every
   if start_step >= config.steps:

@@ -2,6 +2,7 @@
 
 from tfcodec.layers.dct_conv import DCTConv2D
 from tfcodec.layers.gdn import GDN
+from tfcodec.layers.integer import IntegerNetwork
 from tfcodec.layers.subpixel import SubPixelConv2D
 
-__all__ = ["DCTConv2D", "GDN", "SubPixelConv2D"]
+__all__ = ["DCTConv2D", "GDN", "IntegerNetwork", "SubPixelConv2D"]

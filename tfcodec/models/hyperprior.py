@@ -5,6 +5,11 @@ https://arxiv.org/abs/1802.01436. Side information z is coded with a learned
 factorized density; the latents y are coded with zero-mean Gaussians whose
 scales are chosen from a fixed table by indexes the hyper-synthesis predicts
 (tfc.LocationScaleIndexedEntropyModel).
+
+For coding, the indexes come from an integer version of the trained
+hyper-synthesis (`tfcodec.layers.IntegerNetwork`), shipped with the coding
+tables, so that encoder and decoder compute identical indexes on any machine.
+Training uses the float hyper-synthesis.
 """
 
 import math
@@ -13,6 +18,7 @@ import tensorflow as tf
 import tensorflow_compression as tfc
 
 from tfcodec.layers import transforms
+from tfcodec.layers.integer import IntegerNetwork
 from tfcodec.models.base import CompressionModel
 
 __all__ = ["ScaleHyperprior"]
@@ -94,8 +100,27 @@ class ScaleHyperprior(CompressionModel):
     self._coders.entropy_model = tfc.LocationScaleIndexedEntropyModel(
         tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
         compression=True, stateless=True)
-    self._coders.side_entropy_model = self._learned_coder(
-        "side", self.hyperprior, state)
+    side = self._learned_coder("side", self.hyperprior, state)
+    self._coders.side_entropy_model = side
+    if state and "index_net" in state:
+      index_net = IntegerNetwork.from_state(*state["index_net"])
+    else:
+      index_net = IntegerNetwork.from_keras(
+          self.hyper_synthesis_transform, self.num_scales,
+          input_offset=side.quantization_offset.numpy())
+    self._coders.index_net = index_net
+    self._coders.state["index_net"] = (index_net.get_config(),
+                                       index_net.arrays())
+
+  def _side_symbols(self, z_hat):
+    """The integers the side information codes: round(z_hat - offset)."""
+    with tf.init_scope():
+      offset = self._coders.side_entropy_model.quantization_offset.numpy()
+    return tf.round(z_hat - tf.constant(offset))
+
+  def coding_indexes(self, z_hat):
+    """Scale indexes for coding y, from the integer hyper-synthesis."""
+    return self._coders.index_net(self._side_symbols(z_hat))
 
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
@@ -104,7 +129,7 @@ class ScaleHyperprior(CompressionModel):
     y = self.analysis_transform(x)
     z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = self._coders.side_entropy_model.quantize(z)
-    indexes = self.hyper_synthesis_transform(z_hat)
+    indexes = self.coding_indexes(z_hat)
     side_string = self._coders.side_entropy_model.compress(z)
     string = self._coders.entropy_model.compress(y, indexes)
     return (string, side_string, tf.shape(image)[:2], tf.shape(y)[1:-1],
@@ -118,11 +143,15 @@ class ScaleHyperprior(CompressionModel):
       tf.TensorSpec(shape=(2,), dtype=tf.int32),
   ])
   def decompress(self, string, side_string, x_shape, y_shape, z_shape):
-    z_hat = self._coders.side_entropy_model.decompress(side_string, z_shape)
-    indexes = self.hyper_synthesis_transform(z_hat)
-    indexes = indexes[:, :y_shape[0], :y_shape[1], :]
-    y_hat = self._coders.entropy_model.decompress(string, indexes)
+    y_hat = self.decode_latents(string, side_string, y_shape, z_shape)
     return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  def decode_latents(self, string, side_string, y_shape, z_shape):
+    """Entropy decoding: the strings -> quantized latents `[1, h, w, M]`."""
+    z_hat = self._coders.side_entropy_model.decompress(side_string, z_shape)
+    indexes = self.coding_indexes(z_hat)
+    indexes = indexes[:, :y_shape[0], :y_shape[1], :]
+    return self._coders.entropy_model.decompress(string, indexes)
 
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
