@@ -36,7 +36,7 @@ def _reference(net: IntegerNetwork, symbols):
               integer.ACTIVATION_MAX)
   last = len(net.kernels) - 1
   for i, (k, b, s, f, a) in enumerate(zip(net.kernels, net.biases, net.shifts,
-                                          net.factors, net.activations)):
+                                          net.factors, net.activations, strict=True)):
     k, b, s = k.astype(np.int64), b.astype(np.int64), s.astype(np.int64)
     kh, kw = k.shape[:2]
     p = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))

@@ -143,7 +143,7 @@ class IntegerNetwork(tf.Module):
     layers = _conv_layers(sequential)
     kernels, biases, shifts = [], [], []
     in_bits = input_scale_bits
-    for i, (kernel, bias, factor, _) in enumerate(layers):
+    for i, (kernel, bias, _, _) in enumerate(layers):
       peak = np.maximum(np.abs(kernel).max(axis=(0, 1, 2)), 1e-30)
       weight_bits = np.floor(np.log2(WEIGHT_MAX / peak))
       kernels.append(np.round(kernel * 2.0 ** weight_bits))
