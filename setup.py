@@ -37,7 +37,13 @@ setup(
         "tqdm",
         # Piecewise cubic (PCHIP) interpolation for Bjontegaard deltas.
         "scipy",
+        # The standalone TFLite runtime for `decompress --backend tflite`.
+        "ai-edge-litert>=2.0,<3",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={
+        # gRPC client (PredictRequest protos); the release that matches TF.
+        "serving": ["tensorflow-serving-api==2.14.1"],
+        "test": ["pytest>=7", "tensorflow-serving-api==2.14.1"],
+    },
     entry_points={"console_scripts": ["tfcodec=tfcodec.cli:run"]},
 )

@@ -73,7 +73,8 @@ def export_model(model, name: str, quality: int, output_dir: str,
   stock = StockModule(model)
   tf.saved_model.save(stock, paths["stock"], signatures={
       "analysis": model.analysis.get_concrete_function(),
-      "synthesis": model.synthesis.get_concrete_function()})
+      "synthesis": model.synthesis.get_concrete_function(
+          *model.synthesis_spec())})
   meta = {"model": name, "quality": int(quality),
           "tensor_names": list(model.tensor_names),
           "multiple": model.multiple}

@@ -160,3 +160,29 @@ def test_console_script_exit_codes(compressed, tmp_path):
   assert bad.returncode == 1
   assert bad.stderr.strip().count("\n") == 0
   assert "bad magic" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_tflite_backend_decodes_close_to_tensorflow(compressed, tmp_path,
+                                                    capsys, monkeypatch):
+  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+  ref = str(tmp_path / "tf.png")
+  out = str(tmp_path / "tflite.png")
+  assert cli.main(["decompress", compressed, ref]) == 0
+  assert cli.main(["decompress", compressed, out, "--backend", "tflite",
+                   "--quantization", "fp16", "--reference", SAMPLE]) == 0
+  assert "TFLite synthesis" in capsys.readouterr().out
+  diff = np.abs(tio.read_image(out).astype(int) - tio.read_image(ref))
+  assert diff.max() <= 2 and diff.mean() < 0.05
+
+
+def test_bad_tflite_model_is_one_line_error(compressed, tmp_path, capsys):
+  bad = tmp_path / "bad.tflite"
+  bad.write_bytes(b"not a flatbuffer" * 10)
+  out = tmp_path / "out.png"
+  assert cli.main(["decompress", compressed, str(out), "--backend", "tflite",
+                   "--tflite-model", str(bad)]) == 1
+  assert str(bad) in _error_line(capsys)
+  assert not out.exists()
+  assert cli.main(["decompress", compressed, str(out), "--tflite-model",
+                   str(bad)]) == 1
+  assert "--backend tflite" in _error_line(capsys)

@@ -85,17 +85,27 @@ def cmd_decompress(args) -> int:
                    f"files; use one of {', '.join(sorted(io.WRITE_FORMATS))}")
   reference = io.read_image(args.reference) if args.reference else None
   data = _read_bytes(args.input)
+  tflite_model = None
+  if args.tflite_model:
+    if args.backend != "tflite":
+      raise CliError("--tflite-model needs --backend tflite")
+    tflite_model = _read_bytes(args.tflite_model)
   t = time.perf_counter()
   try:
-    image, header = coding.decompress_bytes(data)
+    image, header = coding.decompress_bytes(
+        data, backend=args.backend, quantization=args.quantization,
+        tflite_model=tflite_model)
   except TfcodecError as e:
     raise _in_file(args.input, e) from None
+  except ValueError as e:
+    raise CliError(f"{args.tflite_model or args.input}: {e}") from None
   seconds = time.perf_counter() - t
   io.write_image(args.output, image)
   line = (f"{args.output}: {header.width}x{header.height} from "
           f"{header.model} q{header.quality}, "
           f"{metrics.bpp(len(data), header.height, header.width):.4f} bpp, "
-          f"{seconds:.2f} s")
+          f"{seconds:.2f} s" + (", TFLite synthesis" if args.backend ==
+                                 "tflite" else ""))
   if reference is not None:
     if reference.shape != image.shape:
       raise CliError(f"{args.reference}: reference is "
@@ -234,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
   p.add_argument("output", help="image to write; format from the extension")
   p.add_argument("--reference", default=None,
                  help="original image: also print PSNR and MS-SSIM")
+  p.add_argument("--backend", choices=("tf", "tflite"), default="tf",
+                 help="tflite: entropy decoding in TensorFlow, synthesis in "
+                      "TFLite under LiteRT")
+  p.add_argument("--quantization", choices=("none", "fp16", "int8"),
+                 default="none",
+                 help="TFLite weights when converting the shipped model "
+                      "(converted once, cached in ~/.cache/tfcodec)")
+  p.add_argument("--tflite-model", default=None,
+                 help="a .tflite synthesis to use (from `python -m "
+                      "export.tflite`) instead of converting")
   p.set_defaults(func=cmd_decompress)
 
   p = sub.add_parser("info", help="show what a .tfc file holds")

@@ -4,7 +4,7 @@
 the export clients use, so every path writes byte-identical files.
 """
 
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,14 +34,25 @@ def compress_image(image: np.ndarray, model_name: str = zoo.DEFAULT_MODEL,
   return pack_encoded(model_name, quality or 0, image.shape, tensors)
 
 
-def decode_tensors(model, payload: bytes, header: bitstream.Header):
-  """Unpacks the payload and runs the model's `decompress`."""
+def decode_tensors(model, payload: bytes, header: bitstream.Header,
+                   synthesis: Optional[Callable] = None):
+  """Unpacks the payload and runs the model's `decompress`.
+
+  With `synthesis` (e.g. a `tfcodec.tflite.Synthesis`), only the entropy
+  decoding runs in TensorFlow (`model.entropy_decode`), and `synthesis`
+  turns its latents into the image.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   dtypes = [spec.dtype for spec in model.decompress.input_signature]
   tensors = bitstream.unpack_tensors(payload, dtypes)
   _check_shapes(model, tensors, header)
   try:
-    image = model.decompress(*tensors).numpy()
+    if synthesis is None:
+      image = model.decompress(*tensors).numpy()
+    else:
+      decoded = model.entropy_decode(*tensors)
+      image = np.asarray(synthesis(decoded["latents"].numpy(),
+                                   decoded["image_shape"].numpy()))
   except (tf.errors.InvalidArgumentError, ValueError) as e:
     raise CorruptedError("payload does not decode with model "
                          f"'{header.model}' ({type(e).__name__})") from None
@@ -73,9 +84,28 @@ def _check_shapes(model, tensors, header: bitstream.Header) -> None:
                              f"a {header.width}x{header.height} image")
 
 
-def decompress_bytes(data: bytes, model=None
-                     ) -> Tuple[np.ndarray, bitstream.Header]:
-  """Decodes tfcodec file bytes into (uint8 image, header)."""
+def decompress_bytes(data: bytes, model=None, backend: str = "tf",
+                     quantization: str = "none", tflite_model: Optional[bytes]
+                     = None) -> Tuple[np.ndarray, bitstream.Header]:
+  """Decodes tfcodec file bytes into (uint8 image, header).
+
+  Args:
+    data: the file's bytes.
+    model: the zoo model (default: the shipped one the header names).
+    backend: "tf" decodes in TensorFlow; "tflite" runs the synthesis under
+      LiteRT (`tfcodec.tflite`), converted from the shipped weights with
+      `quantization` (cached), or `tflite_model` if given.
+  """
   header, payload = bitstream.unpack(data, known_models=zoo.names())
   model = model or zoo.load(header.model, header.quality)
-  return decode_tensors(model, payload, header), header
+  synthesis = None
+  if backend == "tflite":
+    from tfcodec import tflite  # pylint: disable=g-import-not-at-top
+    if tflite_model is not None:
+      synthesis = tflite.Synthesis(tflite_model)
+    else:
+      synthesis = tflite.cached_synthesis(header.model, header.quality,
+                                          quantization, model=model)
+  elif backend != "tf":
+    raise ValueError(f"unknown backend '{backend}' (tf or tflite)")
+  return decode_tensors(model, payload, header, synthesis), header

@@ -6,7 +6,9 @@
 * `compress(image)` is a `tf.function` with a uint8 `[H, W, 3]` input signature
   that returns a flat tuple of tensors: the SavedModel `encode` signature.
 * `decompress(*tensors)` is a `tf.function` that returns a uint8 `[H, W, 3]`
-  image: the `decode` signature.
+  image: the `decode` signature. It is `entropy_decode` (range decoding, in
+  TensorFlow) followed by `synthesis` (stock ops only, convertible to
+  TFLite).
 * `update()` builds the range-coding tables. It is an explicit step, done once
   after the weights are final (never as a side effect of `fit`).
 * `get_config()` returns exactly the constructor arguments.
@@ -210,19 +212,33 @@ class CompressionModel(tf.keras.Model):
   def finish(x_hat, x_shape):
     """Crops a decoded batch to `x_shape` and rounds it to uint8 `[H, W, 3]`."""
     x_hat = x_hat[0, :x_shape[0], :x_shape[1], :]
-    return tf.saturate_cast(tf.round(tf.cast(x_hat, tf.float32)), tf.uint8)
+    # Clamp with maximum/minimum rather than saturate_cast: TFLite has no
+    # builtin ClipByValue.
+    x_hat = tf.minimum(tf.maximum(tf.round(tf.cast(x_hat, tf.float32)), 0.0),
+                       255.0)
+    return tf.cast(x_hat, tf.uint8)
 
-  @tf.function(input_signature=[
-      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
+  def synthesis_spec(self):
+    """Input signature of `synthesis`: latents `[1, h, w, C]`, image size."""
+    return (tf.TensorSpec((1, None, None, self.latent_channels), tf.float32,
+                          name="latents"),
+            tf.TensorSpec((2,), tf.int32, name="image_shape"))
+
+  @tf.function(reduce_retracing=True)
   def synthesis(self, latents, image_shape):
-    """Stock TF ops only: quantized latents -> uint8 image.
+    """Stock TF ops only: quantized latents -> {"image": uint8 image}.
 
-    The default for models whose decoder is one `synthesis_transform`;
-    models that decode otherwise override it (and `analysis`).
+    The decoder's neural half: what a SavedModel's `synthesis` signature and
+    the TFLite decoder run (trace it with `synthesis_spec()`). The default
+    is one `synthesis_transform`; models that decode otherwise override it.
     """
     return {"image": self.finish(self.synthesis_transform(latents),
                                  image_shape)}
+
+  def entropy_decode(self, *tensors):
+    """The decoder's entropy-coding half: `compress`'s tensors ->
+    {"latents", "image_shape"}, the inputs of `synthesis`."""
+    raise NotImplementedError
 
   def get_config(self):
     return {"lmbda": self.lmbda}

@@ -14,6 +14,12 @@ from tfcodec.models.base import CompressionModel
 
 __all__ = ["FactorizedPrior"]
 
+_DECODE_SPEC = [
+    tf.TensorSpec(shape=(1,), dtype=tf.string),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+]
+
 
 class FactorizedPrior(CompressionModel):
   """Ballé et al. 2017 factorized-prior model.
@@ -73,14 +79,15 @@ class FactorizedPrior(CompressionModel):
     string = self._coders.entropy_model.compress(y)
     return string, tf.shape(image)[:2], tf.shape(y)[1:-1]
 
-  @tf.function(input_signature=[
-      tf.TensorSpec(shape=(1,), dtype=tf.string),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32),
-  ])
+  @tf.function(input_signature=_DECODE_SPEC)
   def decompress(self, string, x_shape, y_shape):
     y_hat = self._coders.entropy_model.decompress(string, y_shape)
     return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  @tf.function(input_signature=_DECODE_SPEC)
+  def entropy_decode(self, string, x_shape, y_shape):
+    return {"latents": self._coders.entropy_model.decompress(string, y_shape),
+            "image_shape": x_shape}
 
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])

@@ -23,6 +23,14 @@ from tfcodec.models.base import CompressionModel
 
 __all__ = ["ScaleHyperprior"]
 
+_DECODE_SPEC = [
+    tf.TensorSpec(shape=(1,), dtype=tf.string),
+    tf.TensorSpec(shape=(1,), dtype=tf.string),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+]
+
 
 class ScaleHyperprior(CompressionModel):
   """Ballé et al. 2018 scale-hyperprior model.
@@ -135,16 +143,16 @@ class ScaleHyperprior(CompressionModel):
     return (string, side_string, tf.shape(image)[:2], tf.shape(y)[1:-1],
             tf.shape(z)[1:-1])
 
-  @tf.function(input_signature=[
-      tf.TensorSpec(shape=(1,), dtype=tf.string),
-      tf.TensorSpec(shape=(1,), dtype=tf.string),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32),
-      tf.TensorSpec(shape=(2,), dtype=tf.int32),
-  ])
+  @tf.function(input_signature=_DECODE_SPEC)
   def decompress(self, string, side_string, x_shape, y_shape, z_shape):
     y_hat = self.decode_latents(string, side_string, y_shape, z_shape)
     return self.finish(self.synthesis_transform(y_hat), x_shape)
+
+  @tf.function(input_signature=_DECODE_SPEC)
+  def entropy_decode(self, string, side_string, x_shape, y_shape, z_shape):
+    return {"latents": self.decode_latents(string, side_string, y_shape,
+                                           z_shape),
+            "image_shape": x_shape}
 
   def decode_latents(self, string, side_string, y_shape, z_shape):
     """Entropy decoding: the strings -> quantized latents `[1, h, w, M]`."""
