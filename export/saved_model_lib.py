@@ -1,6 +1,7 @@
 """SavedModel export of zoo models, for TF Serving and other loaders.
 
-Each model becomes two SavedModels:
+Each model becomes two SavedModels, each in a version folder as TF Serving
+expects (`<dir>/codec/1/`, `<dir>/stock/1/`):
 
 * `codec/`: signatures `encode` (uint8 image [H, W, 3] -> the tensors of the
   bitstream, named by the model's `tensor_names`) and `decode` (those tensors
@@ -19,11 +20,15 @@ Tensors whose names end in "_bytes" follow TF Serving's REST convention
 
 import json
 import os
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
-__all__ = ["CodecModule", "StockModule", "export_model", "export_zoo"]
+__all__ = ["CodecModule", "StockModule", "export_model", "export_zoo",
+           "serving_config", "VERSION"]
+
+#: The version folder TF Serving loads (it serves the highest number).
+VERSION = 1
 
 
 class CodecModule(tf.Module):
@@ -63,9 +68,10 @@ class StockModule(tf.Module):
 
 def export_model(model, name: str, quality: int, output_dir: str,
                  ) -> Dict[str, str]:
-  """Writes `output_dir/codec` and `output_dir/stock`; returns their paths."""
-  paths = {"codec": os.path.join(output_dir, "codec"),
-           "stock": os.path.join(output_dir, "stock")}
+  """Writes `output_dir/codec/1` and `output_dir/stock/1`; returns their
+  paths (the SavedModel folders)."""
+  paths = {kind: os.path.join(output_dir, kind, str(VERSION))
+           for kind in ("codec", "stock")}
   codec = CodecModule(model)
   tf.saved_model.save(codec, paths["codec"], signatures={
       "encode": codec.encode.get_concrete_function(),
@@ -84,9 +90,28 @@ def export_model(model, name: str, quality: int, output_dir: str,
   return paths
 
 
+def serving_config(entries: Sequence[Tuple[str, int]], base_path: str) -> str:
+  """A TF Serving models.config (text proto) for exported zoo models.
+
+  Each (name, quality) serves as `<name>-q<quality>` (encode, decode; needs
+  a model server with tensorflow-compression's ops) and
+  `<name>-q<quality>-stock` (analysis, synthesis; any model server).
+  """
+  configs = []
+  for name, quality in entries:
+    for kind, suffix in (("codec", ""), ("stock", "-stock")):
+      configs.append(
+          "  config {\n"
+          f'    name: "{name}-q{quality}{suffix}"\n'
+          f'    base_path: "{base_path}/{name}-q{quality}/{kind}"\n'
+          '    model_platform: "tensorflow"\n'
+          "  }\n")
+  return "model_config_list {\n" + "".join(configs) + "}\n"
+
+
 def export_zoo(name: str, quality: Optional[int], output_dir: str
                ) -> Dict[str, str]:
-  """Exports shipped weights: `output_dir/<name>-q<quality>/{codec,stock}`."""
+  """Exports shipped weights: `output_dir/<name>-q<quality>/{codec,stock}/1`."""
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   quality = zoo.default_quality(name) if quality is None else quality
   model = zoo.load(name, quality)

@@ -12,7 +12,7 @@ from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
 __all__ = ["compress_image", "decompress_bytes", "pack_encoded",
-           "decode_tensors"]
+           "decode_tensors", "payload_spec", "unpack_encoded"]
 
 
 def pack_encoded(model_name: str, quality: int, image_shape: Sequence[int],
@@ -22,6 +22,24 @@ def pack_encoded(model_name: str, quality: int, image_shape: Sequence[int],
   header = bitstream.Header(model_name, int(quality), int(image_shape[0]),
                             int(image_shape[1]))
   return bitstream.pack(header, bitstream.pack_tensors(tensors))
+
+
+def payload_spec(model_name: str):
+  """[(tensor name, dtype)] of a model's bitstream tensors, in order: the
+  outputs of the `encode` signature and the inputs of `decode`."""
+  cls = zoo.model_class(model_name)
+  return [(name, spec.dtype) for name, spec in zip(
+      cls.tensor_names, cls.decompress.input_signature, strict=True)]
+
+
+def unpack_encoded(data: bytes):
+  """Inverse of `pack_encoded`: (header, {tensor name: numpy array}), e.g. to
+  send a file's tensors to a served `decode` signature."""
+  header, payload = bitstream.unpack(data, known_models=zoo.names())
+  spec = payload_spec(header.model)
+  tensors = bitstream.unpack_tensors(payload, [d for _, d in spec])
+  return header, {name: t.numpy() for (name, _), t in zip(spec, tensors,
+                                                          strict=True)}
 
 
 def compress_image(image: np.ndarray, model_name: str = zoo.DEFAULT_MODEL,

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 from tfcodec.errors import ModelError, UnknownModelError
 
 __all__ = ["DEFAULT_MODEL", "register_model", "names", "build", "load",
+           "model_class",
            "qualities", "default_quality", "weights_dir", "WEIGHTS_ROOT"]
 
 DEFAULT_MODEL = "hyperprior"
@@ -57,6 +58,12 @@ def _check_name(name):
   if not is_known(name):
     raise UnknownModelError(f"unknown model '{name}'; the zoo has "
                             f"{', '.join(names())}")
+
+
+def model_class(name: str):
+  """The class registered under `name`."""
+  _check_name(name)
+  return _REGISTRY[name]
 
 
 def build(name: str, **config):
