@@ -36,6 +36,7 @@ class Coders:
 
   def __init__(self):
     self.state = {}
+    self.offsets = {}
 
 
 def pad_to_multiple(x, multiple):
@@ -160,19 +161,21 @@ class CompressionModel(tf.keras.Model):
     """
     raise NotImplementedError
 
-  @staticmethod
-  def _stock_quantize(x, entropy_model):
-    """What `entropy_model.quantize` does, with its offsets as constants.
+  def quantization_offset(self, key):
+    """The quantization offsets of the learned coder `key`, as a constant.
 
-    Reading the offsets eagerly keeps the traced graph free of the entropy
-    model's variables, so it can be saved without tensorflow-compression.
+    Read once, eagerly, when the coder is built (`update`): traced graphs
+    then hold constants rather than the entropy model's variables, so they
+    save without tensorflow-compression and trace the same everywhere.
     """
-    with tf.init_scope():
-      offset = entropy_model.quantization_offset
-      offset = None if offset is None else offset.numpy()
+    offset = self._coders.offsets.get(key)
+    return None if offset is None else tf.constant(offset)
+
+  def _stock_quantize(self, x, key):
+    """What the learned coder `key`'s `quantize` does, with stock ops."""
+    offset = self.quantization_offset(key)
     if offset is None:
       return tf.round(x)
-    offset = tf.constant(offset)
     return tf.round(x - offset) + offset
 
   def coders(self):
@@ -197,6 +200,8 @@ class CompressionModel(tf.keras.Model):
     tables = [model.cdf, model.cdf_offset, model.quantization_offset]
     self._coders.state[key] = (model.get_config(),
                                [t.numpy() for t in tables if t is not None])
+    offset = model.quantization_offset
+    self._coders.offsets[key] = None if offset is None else offset.numpy()
     return model
 
   def prepare(self, image):

@@ -94,7 +94,7 @@ class FactorizedPrior(CompressionModel):
   def analysis(self, image):
     """Stock TF ops only: image -> quantized latents (what `compress` codes)."""
     y = self.analysis_transform(self.prepare(image))
-    return {"latents": self._stock_quantize(y, self._coders.entropy_model),
+    return {"latents": self._stock_quantize(y, "latents"),
             "image_shape": tf.shape(image)[:2]}
 
   def get_config(self):

@@ -115,16 +115,14 @@ class ScaleHyperprior(CompressionModel):
     else:
       index_net = IntegerNetwork.from_keras(
           self.hyper_synthesis_transform, self.num_scales,
-          input_offset=side.quantization_offset.numpy())
+          input_offset=self._coders.offsets["side"])
     self._coders.index_net = index_net
     self._coders.state["index_net"] = (index_net.get_config(),
                                        index_net.arrays())
 
   def _side_symbols(self, z_hat):
     """The integers the side information codes: round(z_hat - offset)."""
-    with tf.init_scope():
-      offset = self._coders.side_entropy_model.quantization_offset.numpy()
-    return tf.round(z_hat - tf.constant(offset))
+    return tf.round(z_hat - self.quantization_offset("side"))
 
   def coding_indexes(self, z_hat):
     """Scale indexes for coding y, from the integer hyper-synthesis."""
@@ -173,7 +171,7 @@ class ScaleHyperprior(CompressionModel):
     x = self.prepare(image)
     y = self.analysis_transform(x)
     z = self.hyper_analysis_transform(tf.abs(y))
-    z_hat = self._stock_quantize(z, self._coders.side_entropy_model)
+    z_hat = self._stock_quantize(z, "side")
     return {"latents": tf.round(y), "side_latents": z_hat,
             "image_shape": tf.shape(image)[:2]}
 
