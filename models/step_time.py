@@ -39,7 +39,11 @@ def main(argv):
       0, 256, (FLAGS.batch_size, FLAGS.crop_size, FLAGS.crop_size, 3)),
                   tf.uint8)
   step = model.make_train_function()
-  ds = iter(tf.data.Dataset.from_tensors(x).repeat())
+  # Batches as tfcodec.data makes them: images and sample indexes (which key
+  # the per-sample quantization noise).
+  ds = iter(tf.data.Dataset.from_tensors(
+      {"image": x, "index": tf.range(FLAGS.batch_size, dtype=tf.int64)}
+  ).repeat())
   times = []
   for _ in range(FLAGS.warmup + FLAGS.steps):
     t = time.perf_counter()

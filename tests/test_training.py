@@ -60,10 +60,13 @@ def test_crops_depend_only_on_the_step(image_folder):
   resumed = list(tdata.train_dataset(images, 64, 2, seed=3,
                                      start_step=3).take(2))
   for a, b in zip(full[3:], resumed, strict=True):
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
-  assert full[0].shape == (2, 64, 64, 3) and full[0].dtype.name == "uint8"
+    np.testing.assert_array_equal(a["image"].numpy(), b["image"].numpy())
+    np.testing.assert_array_equal(a["index"].numpy(), b["index"].numpy())
+  first = full[0]["image"]
+  assert first.shape == (2, 64, 64, 3) and first.dtype.name == "uint8"
+  np.testing.assert_array_equal(full[4]["index"], [8, 9])
   other = next(iter(tdata.train_dataset(images, 64, 2, seed=4)))
-  assert not np.array_equal(other.numpy(), full[0].numpy())
+  assert not np.array_equal(other["image"].numpy(), first.numpy())
 
 
 def _config(image_folder, checkpoint_dir, steps):

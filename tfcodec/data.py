@@ -94,6 +94,11 @@ def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
                   jpeg_scale: Tuple[float, float] = (0.5, 0.9)):
   """An endless, deterministic dataset of random uint8 crops, batched.
 
+  Elements are {"image": uint8 [B, crop, crop, 3], "index": int64 [B]}: the
+  index of each sample in the stream, `step * batch_size + i`, which decides
+  its crop and (in the models) its quantization noise. `start_step` resumes
+  the stream where a run stopped.
+
   JPEG-sourced images are first downscaled by a random factor in `jpeg_scale`
   with an area filter, so the models do not learn JPEG's 8x8 block grid.
   """
@@ -127,7 +132,8 @@ def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
     image = tf.cond(from_jpeg[j], downscale, lambda: image)
     crop = tf.image.stateless_random_crop(image, [crop_size, crop_size, 3],
                                           s + 2)
-    return tf.image.stateless_random_flip_left_right(crop, s + 3)
+    return {"image": tf.image.stateless_random_flip_left_right(crop, s + 3),
+            "index": index}
 
   ds = tf.data.Dataset.range(start_step * batch_size, 2 ** 62)
   ds = ds.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -26,7 +26,7 @@ from absl import logging
 from tfcodec import data as tdata
 
 __all__ = ["Config", "make_strategy", "build_model", "train", "save_weights",
-           "learning_rate_schedule", "resolve_checkpoint"]
+           "learning_rate_schedule", "resolve_checkpoint", "is_chief"]
 
 
 @dataclasses.dataclass
@@ -54,6 +54,9 @@ class Config:
   #: or a shipped weights folder whose model weights start a fresh run. The
   #: step counter and optimizer start from zero; ignored when resuming.
   init_from: Optional[str] = None
+  #: "adam", or "sgd" (plain gradient descent: its steps scale with the
+  #: gradient, which the distribution tests rely on).
+  optimizer: str = "adam"
 
 
 def make_strategy() -> tf.distribute.Strategy:
@@ -79,6 +82,26 @@ def resolve_checkpoint(path: str) -> str:
   if not tf.io.gfile.exists(path + ".index"):
     raise ValueError(f"{path}: not a checkpoint (no {path}.index)")
   return path
+
+
+def is_chief(strategy) -> Tuple[bool, int]:
+  """(whether this process writes the run's files, its task index)."""
+  resolver = getattr(strategy, "cluster_resolver", None)
+  if resolver is None or not getattr(resolver, "task_type", None):
+    return True, 0
+  task_type, task_id = resolver.task_type, int(resolver.task_id or 0)
+  has_chief = "chief" in resolver.cluster_spec().as_dict()
+  return (task_type == "chief" or (not has_chief and task_type == "worker"
+                                   and task_id == 0)), task_id
+
+
+def make_optimizer(config: Config):
+  schedule = learning_rate_schedule(config)
+  if config.optimizer == "adam":
+    return tf.keras.optimizers.Adam(schedule)
+  if config.optimizer == "sgd":
+    return tf.keras.optimizers.SGD(schedule)
+  raise ValueError(f"unknown optimizer '{config.optimizer}' (adam or sgd)")
 
 
 def learning_rate_schedule(config: Config):
@@ -153,21 +176,27 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
   train_images = tdata.load_images(train_files, config.crop_size)
   val_images = tdata.load_images(val_files, config.validation_crop)
 
-  os.makedirs(config.checkpoint_dir, exist_ok=True)
-  with open(os.path.join(config.checkpoint_dir, "config.json"), "w") as f:
-    json.dump(dataclasses.asdict(config), f, indent=1)
 
+  chief, task = is_chief(strategy)
+  os.makedirs(config.checkpoint_dir, exist_ok=True)
+  if chief:
+    with open(os.path.join(config.checkpoint_dir, "config.json"), "w") as f:
+      json.dump(dataclasses.asdict(config), f, indent=1)
+  ckpt_dir = os.path.join(config.checkpoint_dir, "ckpt")
   with strategy.scope():
     model = build_model(config)
-    model.compile(optimizer=tf.keras.optimizers.Adam(
-        learning_rate_schedule(config)), jit_compile=config.jit_compile)
+    model.compile(optimizer=make_optimizer(config),
+                  jit_compile=config.jit_compile)
     checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer)
+    # Every worker saves (the variables are synchronized), but only the
+    # chief into the run's folder; the others into their own scratch folder.
     manager = tf.train.CheckpointManager(
-        checkpoint, os.path.join(config.checkpoint_dir, "ckpt"),
-        max_to_keep=2)
-    if manager.latest_checkpoint:
-      checkpoint.restore(manager.latest_checkpoint)
-      logging.info("resumed from %s", manager.latest_checkpoint)
+        checkpoint, ckpt_dir if chief else os.path.join(
+            config.checkpoint_dir, f"scratch-worker-{task}"), max_to_keep=2)
+    latest = tf.train.latest_checkpoint(ckpt_dir)
+    if latest:
+      checkpoint.restore(latest)
+      logging.info("resumed from %s", latest)
     elif config.init_from:
       path = resolve_checkpoint(config.init_from)
       # Read into a fresh, uncompiled copy: the compiled model tracks its
@@ -190,7 +219,8 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
   val_ds = tdata.validation_dataset(val_images, config.validation_crop,
                                     config.batch_size)
   writer = tf.summary.create_file_writer(
-      os.path.join(config.checkpoint_dir, "train"))
+      os.path.join(config.checkpoint_dir, "train")) if chief else (
+          tf.summary.create_noop_writer())
   progress = _Progress(config, manager, writer, start_step)
   total_epochs = -(-config.steps // epoch_steps)
   history = model.fit(

@@ -26,6 +26,25 @@ import tensorflow_compression as tfc
 __all__ = ["CompressionModel", "pad_to_multiple", "Coders"]
 
 
+class PSNRFromMSE(tf.keras.metrics.Mean):
+  """PSNR (0..255 scale) of the mean of the MSEs it is given.
+
+  The PSNR of the mean MSE, not the mean of per-batch PSNRs, so that it does
+  not depend on how a batch is split across replicas.
+  """
+
+  def result(self):
+    mse = tf.maximum(super().result(), 1e-10)
+    return 10.0 * tf.math.log(255.0 ** 2 / mse) / math.log(10.0)
+
+
+class _NoiseKeys:
+  """The sample indexes of the batch being trained on (or None)."""
+
+  def __init__(self):
+    self.index = None
+
+
 class Coders:
   """Holds range-coding entropy models outside Keras tracking.
 
@@ -78,8 +97,9 @@ class CompressionModel(tf.keras.Model):
     self.loss_tracker = tf.keras.metrics.Mean(name="loss")
     self.bpp_tracker = tf.keras.metrics.Mean(name="bpp")
     self.mse_tracker = tf.keras.metrics.Mean(name="mse")
-    self.psnr_tracker = tf.keras.metrics.Mean(name="psnr")
+    self.psnr_tracker = PSNRFromMSE(name="psnr")
     self._coders = Coders()
+    self._noise_keys = _NoiseKeys()
 
   # -- training ---------------------------------------------------------------
 
@@ -110,14 +130,55 @@ class CompressionModel(tf.keras.Model):
     self.loss_tracker.update_state(loss)
     self.bpp_tracker.update_state(bpp)
     self.mse_tracker.update_state(mse)
-    self.psnr_tracker.update_state(
-        10.0 * tf.math.log(255.0 ** 2 / tf.maximum(mse, 1e-10)) / math.log(10.0))
+    self.psnr_tracker.update_state(mse)
     return {m.name: m.result() for m in self.metrics}
 
+  @staticmethod
+  def _unpack(data):
+    """A batch is images, or {"image", "index"} from `tfcodec.data`."""
+    if isinstance(data, dict):
+      return tf.cast(data["image"], tf.float32), data.get("index")
+    return tf.cast(data, tf.float32), None
+
+  def _noise(self, t, salt: int):
+    """Uniform noise in [-1/2, 1/2) shaped like the batch `t`.
+
+    When the batch carries sample indexes (training on `tfcodec.data`), each
+    sample's noise comes from a stateless generator keyed by (index, salt):
+    it does not depend on how the batch is split across replicas or
+    workers, and a resumed run draws what an uninterrupted one would.
+    """
+    index = self._noise_keys.index
+    if index is None:
+      return tf.random.uniform(tf.shape(t), -0.5, 0.5, dtype=tf.float32)
+    shape = tf.shape(t)[1:]
+    salt = tf.constant(salt, tf.int64)
+
+    def one(i):
+      return tf.random.stateless_uniform(shape, tf.stack([i, salt]), -0.5, 0.5)
+    return tf.map_fn(one, tf.cast(index, tf.int64),
+                     fn_output_signature=tf.float32)
+
+  def _perturb(self, t, salt: int):
+    """`t` (cast to float32) plus uniform noise: the training proxy of
+    quantization, as tfc's entropy models apply it."""
+    t = tf.cast(t, tf.float32)
+    return t + self._noise(t, salt)
+
+  @staticmethod
+  def _bits(prior, perturbed):
+    """Total bits of perturbed values under a noisy prior (tfc's training
+    rate: -log2 of the prior's density)."""
+    return -tf.reduce_sum(prior.log_prob(perturbed)) / math.log(2.0)
+
   def train_step(self, data):
-    x = tf.cast(data, tf.float32)
+    x, index = self._unpack(data)
     with tf.GradientTape() as tape:
-      outputs = self(x, training=True)
+      self._noise_keys.index = index
+      try:
+        outputs = self(x, training=True)
+      finally:
+        self._noise_keys.index = None
       loss, bpp, mse = self.loss_terms(x, outputs)
       # Under a distribution strategy, gradients are summed across replicas,
       # so each replica contributes its share of the global mean.
@@ -133,12 +194,12 @@ class CompressionModel(tf.keras.Model):
     return self._update_trackers(loss, bpp, mse)
 
   def test_step(self, data):
-    x = tf.cast(data, tf.float32)
+    x, _ = self._unpack(data)
     outputs = self(x, training=False)
     return self._update_trackers(*self.loss_terms(x, outputs))
 
   def predict_step(self, data):
-    return self(tf.cast(data, tf.float32), training=False)["x_hat"]
+    return self(self._unpack(data)[0], training=False)["x_hat"]
 
   def build_eagerly(self):
     """Creates all variables with one eager call on a small zero image.

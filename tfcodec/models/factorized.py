@@ -60,10 +60,14 @@ class FactorizedPrior(CompressionModel):
     self.build_eagerly()
 
   def call(self, x, training=False):
-    entropy_model = tfc.ContinuousBatchedEntropyModel(
-        self.prior, coding_rank=3, compression=False)
     y = self.analysis_transform(x)
-    y_hat, bits = entropy_model(y, training=training)
+    if training:
+      y_hat = self._perturb(y, 1)
+      bits = self._bits(self.prior, y_hat)
+    else:
+      entropy_model = tfc.ContinuousBatchedEntropyModel(
+          self.prior, coding_rank=3, compression=False)
+      y_hat, bits = entropy_model(y, training=False)
     x_hat = self.synthesis_transform(y_hat)
     return {"x_hat": x_hat, "bits": tf.reduce_sum(bits)}
 

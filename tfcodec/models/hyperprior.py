@@ -88,19 +88,32 @@ class ScaleHyperprior(CompressionModel):
     return tf.math.exp(offset + factor * index)
 
   def call(self, x, training=False):
-    entropy_model = tfc.LocationScaleIndexedEntropyModel(
-        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
-        compression=False)
-    side_entropy_model = tfc.ContinuousBatchedEntropyModel(
-        self.hyperprior, coding_rank=3, compression=False)
     y = self.analysis_transform(x)
     z = self.hyper_analysis_transform(tf.abs(y))
-    z_hat, side_bits = side_entropy_model(z, training=training)
-    indexes = self.hyper_synthesis_transform(z_hat)
-    y_hat, bits = entropy_model(y, indexes, training=training)
+    if training:
+      # What tfc's entropy models do in training, with our per-sample noise
+      # (see `CompressionModel._noise`).
+      z_hat = self._perturb(z, 1)
+      side_bits = self._bits(self.hyperprior, z_hat)
+      indexes = self.hyper_synthesis_transform(z_hat)
+      indexes = tfc.upper_bound(tfc.lower_bound(
+          tf.cast(indexes, tf.float32), 0.0), self.num_scales - 1.0)
+      y_hat = self._perturb(y, 2)
+      bits = self._bits(tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes)),
+                        y_hat)
+    else:
+      entropy_model = tfc.LocationScaleIndexedEntropyModel(
+          tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
+          compression=False)
+      side_entropy_model = tfc.ContinuousBatchedEntropyModel(
+          self.hyperprior, coding_rank=3, compression=False)
+      z_hat, side_bits = side_entropy_model(z, training=False)
+      indexes = self.hyper_synthesis_transform(z_hat)
+      y_hat, bits = entropy_model(y, indexes, training=False)
     x_hat = self.synthesis_transform(y_hat)
-    return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + tf.reduce_sum(side_bits),
-            "side_bits": tf.reduce_sum(side_bits)}
+    side_bits = tf.reduce_sum(side_bits)
+    return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + side_bits,
+            "side_bits": side_bits}
 
   def update(self, state=None):
     # The Gaussian scale table is fixed, not learned: it is cheap to build
