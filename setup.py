@@ -29,6 +29,9 @@ setup(
         # TF 2.14 refuses.
         "tensorflow-datasets>=4.9,<4.10",
         "tensorflow-metadata<1.18",
+        # tfds' dataset builders import it through etils; the tfds wheel
+        # does not declare it.
+        "importlib_resources",
         # TF 2.14 is built against the NumPy 1.x ABI.
         "numpy<2",
         "pillow>=11.2",

@@ -16,7 +16,17 @@ flags.DEFINE_string("model_config", "{}",
                     "JSON dict of constructor arguments (e.g. num_filters).")
 flags.DEFINE_float("lmbda", 0.01, "Rate-distortion trade-off: bpp + lmbda*mse.")
 flags.DEFINE_multi_string("data_dir", ["../shared/datasets/train"],
-                          "Folder(s) of training images (searched recursively).")
+                          "Folder(s) of training images (searched "
+                          "recursively), read through a tfds builder.")
+flags.DEFINE_string("tfds_catalog", None,
+                    "Train on this tensorflow-datasets catalog dataset (e.g. "
+                    "clic; needs network) instead of --data_dir.")
+flags.DEFINE_string("tfds_validation_split", "validation",
+                    "The catalog dataset's held-out split.")
+flags.DEFINE_string("tfds_data_dir", None,
+                    "tensorflow-datasets' data folder (default "
+                    "~/tensorflow_datasets); local folders are prepared "
+                    "there once.")
 flags.DEFINE_integer("steps", 20000, "Total training steps.")
 flags.DEFINE_integer("crop_size", 128, "Square crop size.")
 flags.DEFINE_integer("batch_size", 8, "Global batch size.")
@@ -58,7 +68,9 @@ def main(argv):
       lr_decay_factor=FLAGS.lr_decay_factor, log_every=FLAGS.log_every,
       checkpoint_minutes=FLAGS.checkpoint_minutes, seed=FLAGS.seed,
       precision=FLAGS.precision, jit_compile=FLAGS.jit_compile,
-      init_from=FLAGS.init_from)
+      init_from=FLAGS.init_from, tfds_catalog=FLAGS.tfds_catalog,
+      tfds_validation_split=FLAGS.tfds_validation_split,
+      tfds_data_dir=FLAGS.tfds_data_dir)
   model, logs = training.train(config)
   logging.info("final metrics: %s", logs)
   if FLAGS.output_dir:

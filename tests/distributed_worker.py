@@ -25,6 +25,7 @@ def config(images, init, run_dir, steps=4):
       data_dirs=[images], checkpoint_dir=run_dir, steps=steps, crop_size=64,
       batch_size=4, learning_rate=1e-4, log_every=2, checkpoint_minutes=0,
       validation_fraction=0.3, validation_crop=64, init_from=init,
+      tfds_data_dir=os.path.join(os.path.dirname(images), "tfds"),
       # SGD's steps scale with the gradient (Adam's barely do), so a wrongly
       # scaled per-replica loss shows in the weights.
       optimizer="sgd")

@@ -75,7 +75,8 @@ def _config(image_folder, checkpoint_dir, steps):
                                             lmbda=0.01),
       data_dirs=[image_folder], checkpoint_dir=checkpoint_dir, steps=steps,
       crop_size=64, batch_size=2, learning_rate=1e-3, log_every=2,
-      checkpoint_minutes=0, validation_fraction=0.3, validation_crop=64)
+      checkpoint_minutes=0, validation_fraction=0.3, validation_crop=64,
+      tfds_data_dir=os.path.join(checkpoint_dir, "tfds"))
 
 
 def test_run_checkpoints_and_resumes_where_it_stopped(image_folder, tmp_path):
@@ -104,3 +105,53 @@ def test_run_checkpoints_and_resumes_where_it_stopped(image_folder, tmp_path):
   np.testing.assert_array_equal(
       loaded.decompress(*loaded.compress(image)).numpy(),
       resumed.decompress(*resumed.compress(image)).numpy())
+
+
+def test_tfds_builder_splits_and_drops_bad_files_naming_each(image_folder,
+                                                              tmp_path, caplog):
+  from tfcodec import tfds_local  # pylint: disable=g-import-not-at-top
+  verbosity = absl_logging.get_verbosity()
+  absl_logging.set_verbosity(absl_logging.WARNING)
+  try:
+    train = tfds_local.load_split("train", 64, folders=[image_folder],
+                                  validation_fraction=0.3,
+                                  data_dir=str(tmp_path))
+    val = tfds_local.load_split("validation", 64, folders=[image_folder],
+                                validation_fraction=0.3,
+                                data_dir=str(tmp_path))
+  finally:
+    absl_logging.set_verbosity(verbosity)
+  names = " ".join(r.getMessage() for r in caplog.records)
+  assert "tiny.png" in names and "broken.png" in names
+  # The same split and the same pixels as decoding the files directly.
+  files = tdata.list_images([image_folder])
+  expect_train, expect_val = tdata.split_files(files, 0.3)
+  for got, expected in ((train, expect_train), (val, expect_val)):
+    direct = tdata.load_images(
+        [f for f in expected if not f.endswith(("tiny.png", "broken.png"))],
+        64)
+    assert got.files == direct.files
+    np.testing.assert_array_equal(got.flat, direct.flat)
+    np.testing.assert_array_equal(got.from_jpeg, direct.from_jpeg)
+  assert len(train) + len(val) == 7 and len(val) > 0
+
+
+def test_catalog_datasets_load_by_name(image_folder, tmp_path):
+  from tfcodec import tfds_local  # pylint: disable=g-import-not-at-top
+  builder = tfds_local.local_builder([image_folder], 64, 0.3, str(tmp_path))
+  name = f"{builder.name}/{builder.builder_config.name}"
+  # What --tfds_catalog does: tfds.builder(name), here read from the files
+  # prepared in data_dir (a real catalog dataset downloads first).
+  got = tfds_local.load_split("train", 64, catalog=name, data_dir=str(tmp_path))
+  expected = tfds_local.load_split("train", 64, folders=[image_folder],
+                                   validation_fraction=0.3,
+                                   data_dir=str(tmp_path))
+  assert got.files == expected.files
+  np.testing.assert_array_equal(got.flat, expected.flat)
+
+
+def test_an_unknown_catalog_dataset_is_an_error(tmp_path):
+  from tfcodec import tfds_local  # pylint: disable=g-import-not-at-top
+  with pytest.raises(Exception, match="no_such_dataset"):
+    tfds_local.load_split("train", 64, catalog="no_such_dataset",
+                          data_dir=str(tmp_path))

@@ -18,7 +18,8 @@ from tfcodec import io as tio
 from tfcodec.errors import ImageError
 
 __all__ = ["IMAGE_EXTENSIONS", "list_images", "split_files", "load_images",
-           "ImageSet", "train_dataset", "validation_dataset"]
+           "ImageSet", "make_image_set", "train_dataset",
+           "validation_dataset"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -79,6 +80,14 @@ def load_images(files: Sequence[str], min_size: int) -> ImageSet:
     jpeg.append(f.lower().endswith((".jpg", ".jpeg")))
   if not arrays:
     raise ImageError(f"no usable training images among {len(files)} files")
+  return make_image_set(arrays, kept, jpeg)
+
+
+def make_image_set(arrays: Sequence[np.ndarray], names: Sequence[str],
+                   from_jpeg: Sequence[bool]) -> ImageSet:
+  """Packs decoded uint8 [H, W, 3] images into one `ImageSet`."""
+  if not arrays:
+    raise ImageError("no usable training images")
   sizes = np.array([a.size for a in arrays], np.int64)
   offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
   return ImageSet(
@@ -86,7 +95,7 @@ def load_images(files: Sequence[str], min_size: int) -> ImageSet:
       offsets=offsets,
       heights=np.array([a.shape[0] for a in arrays], np.int32),
       widths=np.array([a.shape[1] for a in arrays], np.int32),
-      from_jpeg=np.array(jpeg), files=kept)
+      from_jpeg=np.array(from_jpeg, bool), files=list(names))
 
 
 def train_dataset(images: ImageSet, crop_size: int, batch_size: int,

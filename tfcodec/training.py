@@ -26,7 +26,8 @@ from absl import logging
 from tfcodec import data as tdata
 
 __all__ = ["Config", "make_strategy", "build_model", "train", "save_weights",
-           "learning_rate_schedule", "resolve_checkpoint", "is_chief"]
+           "learning_rate_schedule", "resolve_checkpoint", "is_chief",
+           "load_data"]
 
 
 @dataclasses.dataclass
@@ -54,6 +55,11 @@ class Config:
   #: or a shipped weights folder whose model weights start a fresh run. The
   #: step counter and optimizer start from zero; ignored when resuming.
   init_from: Optional[str] = None
+  #: A tfds catalog dataset (e.g. "clic") instead of `data_dirs`, its
+  #: validation split, and tfds' data folder (default ~/tensorflow_datasets).
+  tfds_catalog: Optional[str] = None
+  tfds_validation_split: str = "validation"
+  tfds_data_dir: Optional[str] = None
   #: "adam", or "sgd" (plain gradient descent: its steps scale with the
   #: gradient, which the distribution tests rely on).
   optimizer: str = "adam"
@@ -82,6 +88,21 @@ def resolve_checkpoint(path: str) -> str:
   if not tf.io.gfile.exists(path + ".index"):
     raise ValueError(f"{path}: not a checkpoint (no {path}.index)")
   return path
+
+
+def load_data(config: Config):
+  """(training, validation) images through tensorflow-datasets: the local
+  folders' `LocalImages` builder, or a catalog dataset."""
+  from tfcodec import tfds_local  # pylint: disable=g-import-not-at-top
+  common = dict(folders=config.data_dirs,
+                validation_fraction=config.validation_fraction,
+                catalog=config.tfds_catalog, data_dir=config.tfds_data_dir,
+                builder_min_size=min(config.crop_size, config.validation_crop))
+  train_images = tfds_local.load_split("train", config.crop_size, **common)
+  val_images = tfds_local.load_split(
+      config.tfds_validation_split if config.tfds_catalog else "validation",
+      config.validation_crop, **common)
+  return train_images, val_images
 
 
 def is_chief(strategy) -> Tuple[bool, int]:
@@ -169,12 +190,9 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
   if config.precision != "float32":
     tf.keras.mixed_precision.set_global_policy(config.precision)
   strategy = strategy or make_strategy()
-  files = tdata.list_images(config.data_dirs)
-  train_files, val_files = tdata.split_files(files, config.validation_fraction)
-  logging.info("%d training images, %d validation images", len(train_files),
-               len(val_files))
-  train_images = tdata.load_images(train_files, config.crop_size)
-  val_images = tdata.load_images(val_files, config.validation_crop)
+  train_images, val_images = load_data(config)
+  logging.info("%d training images, %d validation images", len(train_images),
+               len(val_images))
 
 
   chief, task = is_chief(strategy)
