@@ -1,13 +1,17 @@
-r"""Evaluates zoo weights on a folder (Kodak) against Pillow JPEG 4:2:0.
+r"""Evaluates zoo weights on Kodak against Pillow JPEG 4:2:0 and WebP.
 
-  python -m models.evaluate --model=hyperprior --quality=2 \
-      --data_dir=../shared/datasets/kodak --output=results/hyperprior-q2.json
+  python -m models.evaluate --model=hyperprior \
+      --data_dir=../shared/datasets/kodak \
+      --output=results/kodak_hyperprior.json --plot=docs/kodak_hyperprior.png
 
 Prints, per quality: mean bpp (real files), PSNR and MS-SSIM; how far the
 range-coded bits are from the model's own rate estimate; and Pillow JPEG
 4:2:0's PSNR and MS-SSIM at the same bpp, interpolated over a quality sweep
-measured in the same run. `--weights_dir` evaluates a weights folder that is
-not shipped (e.g. from `models.package_weights`).
+measured in the same run. Then the Bjontegaard deltas (PCHIP) of the model's
+curve against Pillow JPEG 4:2:0 and WebP (measured in the same run) and the
+published anchors (--anchors). Writes everything as JSON, and the
+rate-distortion plot (PNG or SVG) with --plot. `--weights_dir` evaluates a
+weights folder that is not shipped (e.g. from `models.package_weights`).
 """
 
 import os
@@ -20,8 +24,15 @@ flags.DEFINE_string("weights_dir", None,
                     "Evaluate this weights folder instead of shipped weights.")
 flags.DEFINE_string("data_dir", "../shared/datasets/kodak", "Image folder.")
 flags.DEFINE_string("output", "results/evaluation.json", "JSON to write.")
-flags.DEFINE_list("jpeg_qualities", [str(q) for q in range(2, 41, 2)],
+flags.DEFINE_list("jpeg_qualities",
+                  [str(q) for q in (*range(2, 41, 2), 50, 60, 70, 80, 90, 95)],
                   "Pillow JPEG 4:2:0 qualities to sweep for the comparison.")
+flags.DEFINE_list("webp_qualities", [str(q) for q in range(0, 96, 5)],
+                  "Pillow WebP qualities to sweep.")
+flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
+                  "Published curves (../shared/anchors) to compare with.")
+flags.DEFINE_string("plot", None, "Rate-distortion plot to write (.png/.svg).")
+flags.DEFINE_float("plot_max_bpp", 2.0, "Right edge of the plot.")
 FLAGS = flags.FLAGS
 
 
@@ -30,7 +41,7 @@ def main(argv):
   import numpy as np  # pylint: disable=g-import-not-at-top
   from tqdm import tqdm  # pylint: disable=g-import-not-at-top
 
-  from tfcodec import bench, zoo  # pylint: disable=g-import-not-at-top
+  from tfcodec import bench, plot, zoo  # pylint: disable=g-import-not-at-top
   from tfcodec import io as tio
 
   files = bench.list_images(FLAGS.data_dir)
@@ -48,12 +59,33 @@ def main(argv):
         for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]
   ours = dict(bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}",
                                per_quality), per_image=per_quality)
-  jpeg = bench.run_bench(FLAGS.data_dir, codec_names=["jpeg420"], qualities={
-      "jpeg420": [int(q) for q in FLAGS.jpeg_qualities]})["codecs"][0]
+  classical = bench.run_bench(
+      FLAGS.data_dir, codec_names=["jpeg420", "webp"], qualities={
+          "jpeg420": [int(q) for q in FLAGS.jpeg_qualities],
+          "webp": [int(q) for q in FLAGS.webp_qualities]})["codecs"]
+  jpeg = next(c for c in classical if c["name"] == "jpeg420")
 
+  curves = [plot.Curve(e["name"], e["results"]["bpp"],
+                       e["results"]["psnr-rgb"], e["results"]["ms-ssim-rgb"])
+            for e in [ours, *classical]]
+  anchors = plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
+  mine = curves[0]
+  deltas = {}
+  for ref in curves[1:] + anchors:
+    deltas[ref.name] = {
+        "bd_rate_psnr": plot.bd_rate(ref.bpp, ref.psnr, mine.bpp, mine.psnr),
+        "bd_psnr": plot.bd_psnr(ref.bpp, ref.psnr, mine.bpp, mine.psnr),
+        "bd_rate_ms_ssim_db": plot.bd_rate(
+            ref.bpp, ref.ms_ssim_db, mine.bpp, mine.ms_ssim_db)
+        if ref.ms_ssim else float("nan")}
   bench.write_results({"dataset": os.path.abspath(FLAGS.data_dir),
-                       "images": len(files), "codecs": [ours, jpeg]},
-                      FLAGS.output)
+                       "images": len(files), "codecs": [ours, *classical],
+                       "bd_against": deltas}, FLAGS.output)
+  if FLAGS.plot:
+    plot.plot_rd(curves + anchors, FLAGS.plot,
+                 title=f"{FLAGS.model} on {len(files)} images "
+                       f"({os.path.basename(os.path.abspath(FLAGS.data_dir))})",
+                 max_bpp=FLAGS.plot_max_bpp)
   r, j = ours["results"], jpeg["results"]
   print(f"{len(files)} images from {FLAGS.data_dir}")
   for i, q in enumerate(r["quality"]):
@@ -73,7 +105,16 @@ def main(argv):
     print(f"  Pillow JPEG 4:2:0 at {r['bpp'][i]:.4f} bpp: PSNR {jpeg_psnr:.2f} dB,"
           f" MS-SSIM {jpeg_ms:.4f}; {FLAGS.model} is "
           f"{r['psnr-rgb'][i] - jpeg_psnr:+.2f} dB")
-  print(f"wrote {FLAGS.output}")
+  print(f"\nBjontegaard deltas of {FLAGS.model} (PCHIP; negative BD-rate = "
+        "fewer bits; n/a = no overlap):")
+  print("| against | BD-rate (PSNR) | BD-PSNR | BD-rate (MS-SSIM dB) |")
+  print("|---|---|---|---|")
+  for ref, d in deltas.items():
+    cells = ["n/a" if np.isnan(v) else f"{v:+.2f}{unit}" for v, unit in (
+        (d["bd_rate_psnr"], "%"), (d["bd_psnr"], " dB"),
+        (d["bd_rate_ms_ssim_db"], "%"))]
+    print(f"| {ref} | " + " | ".join(cells) + " |")
+  print(f"wrote {FLAGS.output}" + (f" and {FLAGS.plot}" if FLAGS.plot else ""))
 
 
 if __name__ == "__main__":

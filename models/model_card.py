@@ -16,6 +16,9 @@ flags.DEFINE_string("evaluation", None, "JSON written by models.evaluate.")
 flags.DEFINE_string("recipe", None, "Markdown with the training recipe.")
 flags.DEFINE_string("title", None, "Card title.")
 flags.DEFINE_string("output", None, "MODEL_CARD.md to write.")
+flags.DEFINE_integer("quality", None,
+                     "Only this quality's rows (the BD table covers the "
+                     "whole curve).")
 flags.mark_flags_as_required(["evaluation", "recipe", "output", "title"])
 FLAGS = flags.FLAGS
 
@@ -25,8 +28,13 @@ def main(argv):
   from tfcodec import bench  # pylint: disable=g-import-not-at-top
   with open(FLAGS.evaluation) as f:
     evaluation = json.load(f)
-  ours, jpeg = evaluation["codecs"]
+  ours = evaluation["codecs"][0]
+  jpeg = next(c for c in evaluation["codecs"] if c["name"] == "jpeg420")
   r, j = ours["results"], jpeg["results"]
+  rows = [i for i, q in enumerate(r["quality"])
+          if FLAGS.quality is None or q == FLAGS.quality]
+  if not rows:
+    raise app.UsageError(f"quality {FLAGS.quality} is not in the evaluation")
   lines = [f"# {FLAGS.title}", "", open(FLAGS.recipe).read().strip(), "",
            f"## Kodak ({evaluation['images']} images, real files)", "",
            "Measured by `python -m models.evaluate --model=hyperprior "
@@ -36,7 +44,8 @@ def main(argv):
            "",
            "| quality | bpp | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
            "|---|---|---|---|---|---|---|"]
-  for i, q in enumerate(r["quality"]):
+  for i in rows:
+    q = r["quality"][i]
     lines.append(f"| {q} | {r['bpp'][i]:.4f} | {r['psnr-rgb'][i]:.2f} | "
                  f"{r['ms-ssim-rgb'][i]:.4f} | {r['ms-ssim-rgb-db'][i]:.2f} | "
                  f"{r['encoding_time'][i]:.2f} | {r['decoding_time'][i]:.2f} |")
@@ -46,7 +55,8 @@ def main(argv):
             "in bpp to this model's rate:", "",
             "| quality | bpp | JPEG PSNR (dB) | ours - JPEG (dB) | JPEG MS-SSIM | ours - JPEG (MS-SSIM) |",
             "|---|---|---|---|---|---|"]
-  for i, q in enumerate(r["quality"]):
+  for i in rows:
+    q = r["quality"][i]
     jp = bench.interpolate(r["bpp"][i], j["bpp"], j["psnr-rgb"])
     jm = bench.interpolate(r["bpp"][i], j["bpp"], j["ms-ssim-rgb"])
     lines.append(f"| {q} | {r['bpp'][i]:.4f} | {jp:.2f} | "
@@ -57,12 +67,28 @@ def main(argv):
             "the overhead shown):", "",
             "| quality | mean gap | worst image | overhead (bytes/file) |",
             "|---|---|---|---|"]
-  for q in r["quality"]:
-    rows = ours["per_image"][str(q)]
-    gap = [(x["coded_bpp"] - x["estimate_bpp"]) / x["estimate_bpp"] for x in rows]
+  for i in rows:
+    q = r["quality"][i]
+    images = ours["per_image"][str(q)]
+    gap = [(x["coded_bpp"] - x["estimate_bpp"]) / x["estimate_bpp"]
+           for x in images]
     lines.append(f"| {q} | {100 * np.mean(gap):+.2f}% | "
                  f"{100 * max(gap, key=abs):+.2f}% | "
-                 f"{np.mean([x['overhead_bytes'] for x in rows]):.0f} |")
+                 f"{np.mean([x['overhead_bytes'] for x in images]):.0f} |")
+  deltas = evaluation.get("bd_against", {})
+  if deltas:
+    lines += ["", f"Bjontegaard deltas of the whole {ours['name']} curve "
+              f"(qualities {', '.join(map(str, r['quality']))}; PCHIP; "
+              "negative BD-rate = fewer bits for the same quality; the "
+              "Pillow codecs were measured in the same run, the published "
+              "curve comes from `../shared/anchors`):", "",
+              "| against | BD-rate (PSNR) | BD-PSNR | BD-rate (MS-SSIM dB) |",
+              "|---|---|---|---|"]
+    for ref, d in deltas.items():
+      cells = ["n/a" if v is None or np.isnan(v) else f"{v:+.2f}{unit}"
+               for v, unit in ((d["bd_rate_psnr"], "%"), (d["bd_psnr"], " dB"),
+                               (d["bd_rate_ms_ssim_db"], "%"))]
+      lines.append(f"| {ref} | " + " | ".join(cells) + " |")
   with open(FLAGS.output, "w") as f:
     f.write("\n".join(lines) + "\n")
   print(f"wrote {FLAGS.output}")

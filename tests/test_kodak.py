@@ -36,3 +36,21 @@ def test_every_kodak_image_round_trips_at_the_estimated_rate():
   for row in rows:
     assert row["overhead_bytes"] < 200, row
   assert np.mean([r["psnr-rgb"] for r in rows]) > 25
+
+
+def test_tflite_decode_of_kodak_is_within_a_tenth_of_a_db(tmp_path,
+                                                          monkeypatch):
+  from tfcodec import coding, metrics  # pylint: disable=g-import-not-at-top
+  monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+  quality = zoo.default_quality(zoo.DEFAULT_MODEL)
+  model = zoo.load(zoo.DEFAULT_MODEL, quality)
+  tf_psnr, lite_psnr = [], []
+  for path in bench.list_images(KODAK):
+    image = tio.read_image(path)
+    data = coding.compress_image(image, zoo.DEFAULT_MODEL, quality, model=model)
+    decoded, _ = coding.decompress_bytes(data, model=model)
+    lite, _ = coding.decompress_bytes(data, model=model, backend="tflite")
+    tf_psnr.append(metrics.psnr(image, decoded))
+    lite_psnr.append(metrics.psnr(image, lite))
+  assert len(tf_psnr) == 24
+  assert abs(np.mean(lite_psnr) - np.mean(tf_psnr)) < 0.1

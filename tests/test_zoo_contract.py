@@ -122,12 +122,17 @@ def test_saved_weights_reload_and_decode_identically_in_two_processes(
   training.save_weights(model, name, weights, quality=1)
   reloaded = zoo.load_from_dir(weights)
   image = smooth_image(33, 65, seed=5)
-  data = coding.compress_image(image, name, 1, model=model)
-  assert coding.compress_image(image, name, 1, model=reloaded) == data
+  data = coding.compress_image(image, name, 1, model=reloaded)
+  assert coding.compress_image(image, name, 1,
+                               model=zoo.load_from_dir(weights)) == data
+  # The shipped copy is the trained model rounded to float16.
+  zoo.round_weights(model)
+  model.update()
+  assert coding.compress_image(image, name, 1, model=model) == data
   path = os.path.join(tmp_path, "x.tfc")
   with open(path, "wb") as f:
     f.write(data)
-  expected, _ = coding.decompress_bytes(data, model=model)
+  expected, _ = coding.decompress_bytes(data, model=reloaded)
   for i in range(2):
     out = os.path.join(tmp_path, f"out{i}.npy")
     subprocess.run([sys.executable, "-m", "tests.decode_worker", weights, path,
@@ -146,3 +151,20 @@ def test_payload_shapes_larger_than_the_header_are_refused(tiny):
       data = coding.pack_encoded(name, 1, (40, 50), forged)
       with pytest.raises(CorruptedError, match="does not fit"):
         coding.decompress_bytes(data, model=model)
+
+
+def test_update_after_more_training_codes_with_the_new_tables(tiny):
+  name, model = tiny
+  image = smooth_image(32, 48, seed=11)
+  model.update()
+  before = coding.compress_image(image, name, 1, model=model)
+  # New weights, new tables: the traced compress must not keep the old ones.
+  model.set_weights([w * 1.01 if w.dtype.kind == "f" else w
+                     for w in model.get_weights()])
+  model.update()
+  after = coding.compress_image(image, name, 1, model=model)
+  fresh = zoo.build(name, **model.get_config())
+  fresh.set_weights(model.get_weights())
+  fresh.update()
+  assert after == coding.compress_image(image, name, 1, model=fresh)
+  assert after != before

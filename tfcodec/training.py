@@ -84,6 +84,8 @@ def resolve_checkpoint(path: str) -> str:
                       os.path.join(path, "weights")):
       if candidate and tf.io.gfile.exists(candidate + ".index"):
         return candidate
+    if os.path.isfile(os.path.join(path, "weights.npz")):
+      return os.path.join(path, "weights.npz")
     raise ValueError(f"{path}: no checkpoint or weights in this folder")
   if not tf.io.gfile.exists(path + ".index"):
     raise ValueError(f"{path}: not a checkpoint (no {path}.index)")
@@ -220,8 +222,12 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
       # Read into a fresh, uncompiled copy: the compiled model tracks its
       # optimizer, whose step counter and slots must start afresh.
       source = build_model(config)
-      status = tf.train.Checkpoint(model=source).read(path)
-      status.expect_partial().assert_existing_objects_matched()
+      if path.endswith(".npz"):
+        from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+        zoo.read_weights(source, os.path.dirname(path))
+      else:
+        status = tf.train.Checkpoint(model=source).read(path)
+        status.expect_partial().assert_existing_objects_matched()
       model.set_weights(source.get_weights())
       logging.info("initialised the model weights from %s", path)
   start_step = int(model.optimizer.iterations.numpy())
@@ -252,9 +258,9 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
 
 
 def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
-  """Writes what `zoo.load_from_dir` reads: config.json, the weights as a
-  TensorFlow checkpoint (weights.*), and the learned range-coding tables
-  (coders.npz), built here from the final weights."""
+  """Writes what `zoo.load_from_dir` reads: config.json, the weights in
+  float16 (weights.npz), and the range-coding tables (coders.npz), built
+  here from the rounded weights."""
   import numpy as np  # pylint: disable=g-import-not-at-top
 
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
@@ -264,9 +270,11 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
   trained = model
   model = zoo.build(name, **trained.get_config())
   model.set_weights(trained.get_weights())
+  # Shipped in float16: the coding tables are built from the rounded weights.
+  zoo.round_weights(model)
   model.update()
   state = model.coder_state()
-  tf.train.Checkpoint(model=model).write(os.path.join(out_dir, "weights"))
+  zoo.write_weights(model, out_dir)
   np.savez(os.path.join(out_dir, "coders.npz"),
            **{f"{key}/{i}": a for key, (_, arrays) in state.items()
               for i, a in enumerate(arrays)})

@@ -2,12 +2,14 @@
 
 `build(name, **config)` makes a fresh model; `load(name, quality)` makes one
 with shipped weights and range-coding tables, ready to compress. Shipped
-weights live in `tfcodec/weights/<name>-q<quality>/` (config.json, a
-TensorFlow checkpoint `weights.*`, and MODEL_CARD.md); they are found by
+weights live in `tfcodec/weights/<name>-q<quality>/` (config.json, the
+variables in float16 `weights.npz`, the coding tables `coders.npz`, and
+MODEL_CARD.md); they are found by
 scanning that folder, so adding a quality needs no code change.
 """
 
 import functools
+import io
 import json
 import os
 from typing import Dict, List, Optional
@@ -116,13 +118,66 @@ def read_config(path: str) -> dict:
     return json.load(f)
 
 
-def load_from_dir(path: str):
-  """Builds a model from a weights folder (config.json + weights.*)."""
+WEIGHTS_FILE = "weights.npz"
+
+
+def write_weights(model, path: str) -> None:
+  """Writes every model variable to `path/weights.npz`, floats as float16.
+
+  float16 halves the shipped size. Whoever writes weights this way must
+  build the coding tables from the rounded weights (see
+  `training.save_weights`), so that the tables match what decoders load.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+
+  from tfcodec import io as tio  # pylint: disable=g-import-not-at-top
+  arrays = {}
+  for i, v in enumerate(model.weights):
+    value = v.numpy()
+    if value.dtype.kind == "f":
+      value = value.astype(np.float16)
+    arrays[f"{i:04d}"] = value
+  names = np.array([v.name for v in model.weights])
+  buffer = io.BytesIO()
+  np.savez(buffer, names=names, **arrays)
+  tio.atomic_write(os.path.join(path, WEIGHTS_FILE), buffer.getvalue())
+
+
+def read_weights(model, path: str) -> None:
+  """Loads `path/weights.npz` (or a TF checkpoint `path/weights.*`)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  npz = os.path.join(path, WEIGHTS_FILE)
+  if not os.path.isfile(npz):
+    status = tf.train.Checkpoint(model=model).read(os.path.join(path, "weights"))
+    status.expect_partial().assert_existing_objects_matched()
+    return
+  with np.load(npz) as data:
+    # Variables are stored in the model's order; names vary with the context
+    # a model was built in, so shapes are what is checked.
+    arrays = [data[f"{i:04d}"] for i in range(len(data.files) - 1)]
+  shapes = [tuple(v.shape) for v in model.weights]
+  if [a.shape for a in arrays] != shapes:
+    raise ModelError(f"{npz}: the weights do not fit the model "
+                     f"({len(arrays)} arrays for {len(shapes)} variables)")
+  model.set_weights([a.astype(v.dtype.as_numpy_dtype)
+                     for a, v in zip(arrays, model.weights, strict=True)])
+
+
+def round_weights(model) -> None:
+  """Rounds the model's float variables to float16 precision, in place, as
+  `write_weights` stores them."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  model.set_weights([w.astype(np.float16).astype(w.dtype)
+                     if w.dtype.kind == "f" else w
+                     for w in model.get_weights()])
+
+
+def load_from_dir(path: str):
+  """Builds a model from a weights folder (config.json, weights, tables)."""
   meta = read_config(path)
   model = build(meta["model"], **meta["config"])
-  status = tf.train.Checkpoint(model=model).read(os.path.join(path, "weights"))
-  status.assert_existing_objects_matched()
+  read_weights(model, path)
   model.update(_read_coder_state(path, meta))
   return model
 

@@ -220,7 +220,26 @@ class CompressionModel(tf.keras.Model):
         the tables the encoder used; otherwise they are computed from the
         current weights (slow: tfc estimates each prior's tails).
     """
+    self.build_coders(state)
+    self._forget_traces()
+
+  def build_coders(self, state=None):
+    """What `update` does for a family: builds `self._coders`."""
     raise NotImplementedError
+
+  def _forget_traces(self):
+    """Drops this model's traced coding functions.
+
+    `compress`, `decompress` and the rest capture the coding tables as
+    constants when first traced; after new tables (another `update`, e.g.
+    after more training), they must trace again rather than code with the
+    old ones.
+    """
+    for name in dir(type(self)):
+      function = getattr(type(self), name, None)
+      cache = getattr(function, "_descriptor_cache", None)
+      if cache is not None:
+        cache.pop(self, None)
 
   def quantization_offset(self, key):
     """The quantization offsets of the learned coder `key`, as a constant.

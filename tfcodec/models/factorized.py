@@ -71,7 +71,7 @@ class FactorizedPrior(CompressionModel):
     x_hat = self.synthesis_transform(y_hat)
     return {"x_hat": x_hat, "bits": tf.reduce_sum(bits)}
 
-  def update(self, state=None):
+  def build_coders(self, state=None):
     self._coders.entropy_model = self._learned_coder("latents", self.prior,
                                                      state)
 

@@ -115,7 +115,7 @@ class ScaleHyperprior(CompressionModel):
     return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + side_bits,
             "side_bits": side_bits}
 
-  def update(self, state=None):
+  def build_coders(self, state=None):
     # The Gaussian scale table is fixed, not learned: it is cheap to build
     # and identical everywhere. The side information's tables are learned.
     self._coders.entropy_model = tfc.LocationScaleIndexedEntropyModel(

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The training chain behind the shipped hyperprior weights (2 CPU cores).
+# q2 is one long run; every other quality is a short fine-tune of a
+# neighbouring one with a new lambda (--init_from: fresh optimizer and step
+# counter). Each run writes runs/hyperprior-q<Q>/final, which
+#   python -m models.package_weights --checkpoint_dir=runs/hyperprior-q<Q> \
+#       --quality=<Q> --output_dir=tfcodec/weights/hyperprior-q<Q>
+# turns into shipped weights. Run from the repository root.
+set -e
+CFG='{"num_filters": 96, "latent_channels": 128, "kernel_parameter": "dct"}'
+DATA=../shared/datasets/train
+
+# q2: lambda 0.0035 for steps 0-4600, then (the same command with
+# --lmbda=0.002, resuming from the step-4600 checkpoint) to step 15000.
+q2() {
+  python -m models.train --model=hyperprior --model_config="$CFG" \
+    --lmbda=$1 --data_dir=$DATA --steps=15000 \
+    --crop_size=128 --batch_size=8 --learning_rate=3e-4 --lr_decay_at=0.8 \
+    --checkpoint_dir=runs/hyperprior-q2 --checkpoint_minutes=5 --log_every=200 \
+    --output_dir=runs/hyperprior-q2/final --quality=2
+}
+
+# Fine-tunes: quality, lambda, starting run, steps.
+finetune() {
+  python -m models.train --model=hyperprior --model_config="$CFG" \
+    --lmbda=$2 --init_from=$3 --data_dir=$DATA --steps=$4 \
+    --crop_size=128 --batch_size=8 --learning_rate=1e-4 --lr_decay_at=0.8 \
+    --checkpoint_dir=runs/hyperprior-q$1 --checkpoint_minutes=4 --log_every=100 \
+    --output_dir=runs/hyperprior-q$1/final --quality=$1
+}
+
+q2 0.0035   # stopped after the step-4600 checkpoint
+q2 0.002
+finetune 3 0.005 runs/hyperprior-q2 3000
+finetune 4 0.011 runs/hyperprior-q3 3000
+finetune 5 0.024 runs/hyperprior-q4 3000
+finetune 6 0.05 runs/hyperprior-q5 3000
+finetune 7 0.1 runs/hyperprior-q6 3000
+finetune 1 0.0009 runs/hyperprior-q2 2500
