@@ -13,10 +13,10 @@ the TensorFlow decode. On --latency_image it times the synthesis alone
 
 import json
 import os
-import statistics
-import time
 
 from absl import app, flags
+
+from export.timing import median_seconds
 
 flags.DEFINE_string("data_dir", "../shared/datasets/kodak", "Images to decode.")
 flags.DEFINE_string("latency_image", "kodim23.png",
@@ -29,16 +29,6 @@ flags.DEFINE_string("out", None, "JSON file to write.")
 FLAGS = flags.FLAGS
 
 BACKENDS = ("tf", "none", "fp16", "int8")
-
-
-def _median_time(function, repeats):
-  function()
-  times = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    function()
-    times.append(time.perf_counter() - start)
-  return statistics.median(times)
 
 
 def _latency(model, synthesis, data, repeats):
@@ -59,7 +49,7 @@ def _latency(model, synthesis, data, repeats):
 
   def full():
     return coding.decode_tensors(model, payload, header, synthesis)
-  return _median_time(synth, repeats), _median_time(full, repeats)
+  return median_seconds(synth, repeats), median_seconds(full, repeats)
 
 
 def bench_model(name, quality, images, latency_image, repeats, threads):

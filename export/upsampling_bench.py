@@ -10,24 +10,13 @@ channels, then depth-to-space), each in TensorFlow and converted to TFLite
 (float32, builtin ops, run by LiteRT). Median of --repeats runs.
 """
 
-import statistics
-import time
-
 from absl import app, flags
+
+from export.timing import median_seconds
 
 flags.DEFINE_integer("repeats", 20, "Timed runs.")
 flags.DEFINE_integer("threads", 2, "Threads for both runtimes.")
 FLAGS = flags.FLAGS
-
-
-def _median(function, repeats):
-  function()
-  times = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    function()
-    times.append(time.perf_counter() - start)
-  return statistics.median(times)
 
 
 def _stack(kind, channels):
@@ -62,7 +51,7 @@ def main(argv):
       function = tf.function(model)
       concrete = function.get_concrete_function(
           tf.TensorSpec(x.shape, tf.float32))
-      tf_s = _median(lambda: function(x).numpy(), FLAGS.repeats)  # noqa: B023
+      tf_s = median_seconds(lambda: function(x).numpy(), FLAGS.repeats)  # noqa: B023
       converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
       interpreter = Interpreter(model_content=converter.convert(),
                                 num_threads=FLAGS.threads)
@@ -72,7 +61,7 @@ def main(argv):
       def run(interpreter=interpreter, index=index):
         interpreter.set_tensor(index, x)
         interpreter.invoke()
-      lite_s = _median(run, FLAGS.repeats)
+      lite_s = median_seconds(run, FLAGS.repeats)
       print(f"| {label} | {kind} | {tf_s:.4f} | {lite_s:.4f} | "
             f"{lite_s / tf_s:.2f} |", flush=True)
 

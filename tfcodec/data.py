@@ -9,7 +9,7 @@ starts at `start_step * batch_size`.
 import dataclasses
 import os
 import zlib
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from absl import logging
@@ -18,6 +18,7 @@ from tfcodec import io as tio
 from tfcodec.errors import ImageError
 
 __all__ = ["IMAGE_EXTENSIONS", "list_images", "split_files", "load_images",
+           "read_training_image",
            "ImageSet", "make_image_set", "train_dataset",
            "validation_dataset"]
 
@@ -62,18 +63,27 @@ class ImageSet:
     return len(self.files)
 
 
+def read_training_image(path: str, min_size: int) -> Optional[np.ndarray]:
+  """The decoded image, or None (with a warning naming the file) if it is
+  corrupt or its shorter side is below `min_size`."""
+  try:
+    image = tio.read_image(path, quiet=True)
+  except ImageError as e:
+    logging.warning("skipping %s", e)
+    return None
+  if min(image.shape[:2]) < min_size:
+    logging.warning("skipping %s: %dx%d is smaller than the %d px crop",
+                    path, image.shape[1], image.shape[0], min_size)
+    return None
+  return image
+
+
 def load_images(files: Sequence[str], min_size: int) -> ImageSet:
   """Decodes images; skips (with a warning naming each) corrupt or tiny ones."""
   arrays, kept, jpeg = [], [], []
   for f in files:
-    try:
-      a = tio.read_image(f, quiet=True)
-    except ImageError as e:
-      logging.warning("skipping %s", e)
-      continue
-    if min(a.shape[:2]) < min_size:
-      logging.warning("skipping %s: %dx%d is smaller than the %d px crop",
-                      f, a.shape[1], a.shape[0], min_size)
+    a = read_training_image(f, min_size)
+    if a is None:
       continue
     arrays.append(a)
     kept.append(f)

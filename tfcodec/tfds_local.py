@@ -82,18 +82,9 @@ def _builder_class():
               "validation": self._generate_examples(validation)}
 
     def _generate_examples(self, files):
-      from tfcodec import io as tio  # pylint: disable=g-import-not-at-top
-      from tfcodec.errors import ImageError  # pylint: disable=g-import-not-at-top
-      min_size = self.builder_config.min_size
       for path in files:
-        try:
-          image = tio.read_image(path, quiet=True)
-        except ImageError as e:
-          logging.warning("skipping %s", e)
-          continue
-        if min(image.shape[:2]) < min_size:
-          logging.warning("skipping %s: %dx%d is smaller than the %d px crop",
-                          path, image.shape[1], image.shape[0], min_size)
+        image = tdata.read_training_image(path, self.builder_config.min_size)
+        if image is None:
           continue
         yield path, {"image": image, "filename": path,
                      "from_jpeg": path.lower().endswith((".jpg", ".jpeg"))}
