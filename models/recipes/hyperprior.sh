@@ -35,5 +35,5 @@ finetune 3 0.005 runs/hyperprior-q2 3000
 finetune 4 0.011 runs/hyperprior-q3 3000
 finetune 5 0.024 runs/hyperprior-q4 3000
 finetune 6 0.05 runs/hyperprior-q5 3000
-finetune 7 0.1 runs/hyperprior-q6 3000
-finetune 1 0.0009 runs/hyperprior-q2 2500
+finetune 7 0.1 runs/hyperprior-q6 1500   # shortened to fit the session
+finetune 1 0.0009 runs/hyperprior-q2 1200  # shortened to fit the session
