@@ -33,10 +33,8 @@ BACKENDS = ("tf", "none", "fp16", "int8")
 
 def _latency(model, synthesis, data, repeats):
   """Median seconds of the synthesis alone and of the whole decode."""
-  from tfcodec import bitstream, coding  # pylint: disable=g-import-not-at-top
-  header, payload = bitstream.unpack(data)
-  tensors = bitstream.unpack_tensors(
-      payload, [s.dtype for s in model.decompress.input_signature])
+  from tfcodec import coding  # pylint: disable=g-import-not-at-top
+  header, tensors = coding.read_file(data)
   decoded = model.entropy_decode(*tensors)
   latents = decoded["latents"].numpy()
   shape = decoded["image_shape"].numpy()
@@ -48,7 +46,7 @@ def _latency(model, synthesis, data, repeats):
       return synthesis(latents, shape)
 
   def full():
-    return coding.decode_tensors(model, payload, header, synthesis)
+    return coding.decode_tensors(model, tensors, header, synthesis)
   return median_seconds(synth, repeats), median_seconds(full, repeats)
 
 
@@ -56,7 +54,7 @@ def bench_model(name, quality, images, latency_image, repeats, threads):
   """Rows of figures for one shipped model, one per backend."""
   import numpy as np  # pylint: disable=g-import-not-at-top
 
-  from tfcodec import bitstream, coding, metrics, tflite, zoo  # pylint: disable=g-import-not-at-top
+  from tfcodec import coding, metrics, tflite, zoo  # pylint: disable=g-import-not-at-top
   model = zoo.load(name, quality)
   files = {path: coding.compress_image(image, name, quality, model=model)
            for path, image in images.items()}
@@ -70,8 +68,8 @@ def bench_model(name, quality, images, latency_image, repeats, threads):
       synthesis = tflite.Synthesis(data, num_threads=threads)
     psnrs = []
     for path, data in files.items():
-      header, payload = bitstream.unpack(data)
-      decoded = coding.decode_tensors(model, payload, header, synthesis)
+      header, tensors = coding.read_file(data)
+      decoded = coding.decode_tensors(model, tensors, header, synthesis)
       psnrs.append(metrics.psnr(images[path], decoded))
     psnr = float(np.mean(psnrs))
     reference_psnr = psnr if backend == "tf" else reference_psnr

@@ -50,6 +50,10 @@ flags.DEFINE_string("init_from", None,
                     "prefix, run folder or weights folder (fresh optimizer and "
                     "step counter). Ignored when --checkpoint_dir resumes.")
 flags.DEFINE_integer("quality", 0, "Quality index recorded with the weights.")
+flags.DEFINE_list("qualities", [],
+                  "For families whose quality is a constructor argument "
+                  "(comcnn's JPEG quality, conv_gru's iterations): every "
+                  "quality the weights serve.")
 
 FLAGS = flags.FLAGS
 
@@ -75,7 +79,8 @@ def main(argv):
   logging.info("final metrics: %s", logs)
   if FLAGS.output_dir:
     training.save_weights(model, FLAGS.model, FLAGS.output_dir,
-                          quality=FLAGS.quality)
+                          quality=FLAGS.quality,
+                          qualities=[int(q) for q in FLAGS.qualities])
     logging.info("wrote weights to %s", FLAGS.output_dir)
 
 

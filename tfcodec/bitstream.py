@@ -18,7 +18,18 @@ All integers are big-endian::
 
 `unpack` checks magic, version, header limits, length and CRC, in that order,
 before anything is allocated from header values; each failure raises its own
-`BitstreamError` subclass. This module needs no TensorFlow except in
+`BitstreamError` subclass.
+
+Progressive models (one string per coding iteration, e.g. `conv_gru`) put
+the iterations after the container, as chunks::
+
+  4     C = chunk length (at most MAX_PAYLOAD)
+  C     the iteration's string
+  4     CRC32 of the string
+
+The header's quality is the number of iterations coded. A file cut after
+any chunk is still a valid file with fewer iterations; a chunk cut short is
+left out (`unpack_progressive` says so). This module needs no TensorFlow except in
 `pack_tensors`/`unpack_tensors`.
 """
 
@@ -37,6 +48,7 @@ from tfcodec.errors import (
 )
 
 __all__ = ["MAGIC", "VERSION", "Header", "pack", "unpack", "peek_header",
+           "pack_progressive", "unpack_progressive", "Progressive",
            "pack_tensors", "unpack_tensors", "MAX_SIDE", "MAX_PIXELS",
            "MAX_PAYLOAD", "MAX_NAME"]
 
@@ -95,7 +107,8 @@ def pack(header: Header, payload: bytes) -> bytes:
   return body + _CRC.pack(zlib.crc32(body))
 
 
-def _parse(data: bytes, max_pixels: int) -> Tuple[Header, int, int]:
+def _parse(data: bytes, max_pixels: int,
+           trailing: bool = False) -> Tuple[Header, int, int]:
   """Parses and checks the header: returns (header, payload start, length)."""
   data = memoryview(data)
   if len(data) < len(MAGIC):
@@ -130,7 +143,7 @@ def _parse(data: bytes, max_pixels: int) -> Tuple[Header, int, int]:
   total = start + length + _CRC.size
   if len(data) < total:
     raise TruncatedError(f"file is truncated: {len(data)} of {total} bytes")
-  if len(data) > total:
+  if len(data) > total and not trailing:
     raise CorruptedError(f"{len(data) - total} unexpected bytes after the end "
                          f"of the container")
   return header, start, length
@@ -156,7 +169,74 @@ def unpack(data: bytes, known_models: Optional[Iterable[str]] = None,
 
 def peek_header(data: bytes, max_pixels: int = MAX_PIXELS) -> Header:
   """The header of a container, checked except for its CRC."""
-  return _parse(data, max_pixels)[0]
+  return _parse(data, max_pixels, trailing=True)[0]
+
+
+_CHUNK = struct.Struct(">I")
+
+
+@dataclasses.dataclass(frozen=True)
+class Progressive:
+  """What `unpack_progressive` found: the iterations present, in order."""
+  header: Header
+  payload: bytes
+  chunks: Tuple[bytes, ...]
+  #: Bytes after the last whole chunk (a chunk cut short), 0 if none.
+  cut_bytes: int
+
+  @property
+  def iterations(self) -> int:
+    return len(self.chunks)
+
+
+def pack_progressive(header: Header, payload: bytes,
+                     chunks: Sequence[bytes]) -> bytes:
+  """A container holding `payload`, followed by one chunk per iteration."""
+  if len(chunks) != header.quality:
+    raise LimitExceededError(f"{len(chunks)} iterations, but the header "
+                             f"says {header.quality}")
+  parts = [pack(header, payload)]
+  for chunk in chunks:
+    if len(chunk) > MAX_PAYLOAD:
+      raise LimitExceededError(f"chunk of {len(chunk)} bytes is over the "
+                               f"limit of {MAX_PAYLOAD}")
+    parts += [_CHUNK.pack(len(chunk)), chunk, _CRC.pack(zlib.crc32(chunk))]
+  return b"".join(parts)
+
+
+def unpack_progressive(data: bytes,
+                       known_models: Optional[Iterable[str]] = None,
+                       max_pixels: int = MAX_PIXELS) -> Progressive:
+  """Checks a progressive file; returns its iterations (all whole chunks).
+
+  Raises what `unpack` raises, and CorruptedError for a chunk whose CRC
+  fails or for more chunks than the header's iterations.
+  """
+  header, start, length = _parse(data, max_pixels, trailing=True)
+  end = start + length + _CRC.size
+  _, payload = unpack(bytes(data[:end]), known_models, max_pixels)
+  view = memoryview(data)
+  chunks = []
+  position = end
+  while position + _CHUNK.size <= len(view):
+    (size,) = _CHUNK.unpack_from(view, position)
+    if size > MAX_PAYLOAD:
+      raise CorruptedError(f"iteration {len(chunks) + 1}: length {size} is "
+                           f"over the limit of {MAX_PAYLOAD} bytes")
+    stop = position + _CHUNK.size + size + _CRC.size
+    if stop > len(view):
+      break
+    chunk = bytes(view[position + _CHUNK.size:stop - _CRC.size])
+    (crc,) = _CRC.unpack_from(view, stop - _CRC.size)
+    if zlib.crc32(chunk) != crc:
+      raise CorruptedError(f"iteration {len(chunks) + 1}: CRC32 mismatch, "
+                           "the file is corrupted")
+    chunks.append(chunk)
+    position = stop
+  if len(chunks) > header.quality:
+    raise CorruptedError(f"file holds {len(chunks)} iterations, the header "
+                         f"says at most {header.quality}")
+  return Progressive(header, payload, tuple(chunks), len(view) - position)
 
 
 def pack_tensors(tensors: Sequence) -> bytes:

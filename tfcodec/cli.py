@@ -92,17 +92,30 @@ def cmd_decompress(args) -> int:
     tflite_model = _read_bytes(args.tflite_model)
   t = time.perf_counter()
   try:
+    found = coding.read_file(data, args.iterations)
+  except TfcodecError as e:
+    raise _in_file(args.input, e) from None
+  except ValueError as e:
+    raise CliError(f"{args.input}: {e}") from None
+  try:
     image, header = coding.decompress_bytes(
         data, backend=args.backend, quantization=args.quantization,
-        tflite_model=tflite_model)
+        tflite_model=tflite_model, iterations=args.iterations)
   except TfcodecError as e:
     raise _in_file(args.input, e) from None
   except ValueError as e:
     raise CliError(f"{args.tflite_model or args.input}: {e}") from None
   seconds = time.perf_counter() - t
   io.write_image(args.output, image)
+  progress = ""
+  if found.stored:
+    progress = f", {found.iterations} of {header.quality} iterations"
+    if found.cut_bytes:
+      print(f"{args.input}: note: iteration {found.stored + 1} is cut short "
+            f"({found.cut_bytes} bytes); decoded the {found.stored} whole "
+            "ones", file=sys.stderr)
   line = (f"{args.output}: {header.width}x{header.height} from "
-          f"{header.model} q{header.quality}, "
+          f"{header.model} q{header.quality}{progress}, "
           f"{metrics.bpp(len(data), header.height, header.width):.4f} bpp, "
           f"{seconds:.2f} s" + (", TFLite synthesis" if args.backend ==
                                  "tflite" else ""))
@@ -119,17 +132,27 @@ def cmd_decompress(args) -> int:
 
 
 def cmd_info(args) -> int:
-  from tfcodec import bitstream, metrics  # pylint: disable=g-import-not-at-top
+  from tfcodec import bitstream, coding, metrics, zoo  # pylint: disable=g-import-not-at-top
   data = _read_bytes(args.file)
   try:
-    header, payload = bitstream.unpack(data)
+    header = bitstream.peek_header(data)
+    if zoo.is_known(header.model) and coding.is_progressive(header.model):
+      found = bitstream.unpack_progressive(data)
+      payload_bytes = len(data) - len(bitstream.pack(header, found.payload))
+      iterations = (f"iterations: {found.iterations} of {header.quality}"
+                    + (f" (then {found.cut_bytes} bytes of an iteration cut "
+                       "short)" if found.cut_bytes else "") + "\n")
+    else:
+      header, payload = bitstream.unpack(data)
+      payload_bytes, iterations = len(payload), ""
   except TfcodecError as e:
     raise _in_file(args.file, e) from None
   print(f"file:     {args.file}\n"
         f"model:    {header.model}\n"
         f"quality:  {header.quality}\n"
         f"size:     {header.width}x{header.height}\n"
-        f"bytes:    {len(data)} (payload {len(payload)})\n"
+        + iterations +
+        f"bytes:    {len(data)} (payload {payload_bytes})\n"
         f"bpp:      {metrics.bpp(len(data), header.height, header.width):.4f}")
   return 0
 
@@ -254,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
   p.add_argument("--tflite-model", default=None,
                  help="a .tflite synthesis to use (from `python -m "
                       "export.tflite`) instead of converting")
+  p.add_argument("--iterations", type=int, default=None,
+                 help="progressive models (conv_gru): decode only the first "
+                      "K iterations (a lower quality)")
   p.set_defaults(func=cmd_decompress)
 
   p = sub.add_parser("info", help="show what a .tfc file holds")

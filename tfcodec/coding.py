@@ -12,16 +12,79 @@ from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
 __all__ = ["compress_image", "decompress_bytes", "pack_encoded",
-           "decode_tensors", "payload_spec", "unpack_encoded"]
+           "decode_tensors", "payload_spec", "unpack_encoded", "read_file",
+           "is_progressive"]
+
+
+def is_progressive(model_name: str) -> bool:
+  """Whether the model's files hold one string per iteration, in chunks
+  that can be cut (see `tfcodec.bitstream.pack_progressive`)."""
+  return bool(getattr(zoo.model_class(model_name), "progressive", False))
 
 
 def pack_encoded(model_name: str, quality: int, image_shape: Sequence[int],
                  tensors: Sequence) -> bytes:
   """Packs the outputs of a model's `compress` (or a SavedModel's `encode`
-  signature) into the bytes `tfcodec compress` writes."""
+  signature) into the bytes `tfcodec compress` writes.
+
+  A progressive model's first tensor holds one string per iteration; each
+  becomes a chunk after the container, and the header's quality is their
+  number.
+  """
   header = bitstream.Header(model_name, int(quality), int(image_shape[0]),
                             int(image_shape[1]))
+  if is_progressive(model_name):
+    chunks = [bytes(c) for c in np.reshape(np.asarray(
+        tensors[0].numpy() if hasattr(tensors[0], "numpy") else tensors[0],
+        dtype=object), -1)]
+    return bitstream.pack_progressive(
+        header, bitstream.pack_tensors(tensors[1:]), chunks)
   return bitstream.pack(header, bitstream.pack_tensors(tensors))
+
+
+class FileTensors(tuple):
+  """`read_file`'s answer: (header, tensors), plus for progressive files
+  `iterations` (decoded), `stored` (whole iterations in the file) and
+  `cut_bytes` (bytes of an iteration cut short, left out)."""
+  iterations = stored = cut_bytes = 0
+
+
+def read_file(data: bytes, iterations: Optional[int] = None) -> FileTensors:
+  """Checks a tfcodec file and unpacks its tensors (TensorFlow tensors).
+
+  Args:
+    data: the file's bytes.
+    iterations: for progressive models, decode only the first this many
+      iterations (at most those the file holds).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if len(data) >= 6 and data[:4] == bitstream.MAGIC:
+    header = bitstream.peek_header(data)
+  else:
+    header = None
+  if header is None or not zoo.is_known(header.model) or not is_progressive(
+      header.model):
+    if iterations is not None:
+      raise ValueError("--iterations applies only to progressive models "
+                       "(conv_gru)")
+    header, payload = bitstream.unpack(data, known_models=zoo.names())
+    dtypes = [d for _, d in payload_spec(header.model)]
+    return FileTensors((header, bitstream.unpack_tensors(payload, dtypes)))
+  found = bitstream.unpack_progressive(data, known_models=zoo.names())
+  if not found.chunks:
+    raise CorruptedError("file holds no whole iteration")
+  k = found.iterations if iterations is None else int(iterations)
+  if not 1 <= k <= found.iterations:
+    raise ValueError(f"--iterations {k} is outside 1..{found.iterations} "
+                     f"(the file holds {found.iterations} of "
+                     f"{found.header.quality})")
+  dtypes = [d for _, d in payload_spec(header.model)]
+  rest = bitstream.unpack_tensors(found.payload, dtypes[1:])
+  result = FileTensors((found.header, [tf.constant(list(found.chunks[:k]),
+                                                   tf.string), *rest]))
+  result.iterations, result.stored, result.cut_bytes = (
+      k, found.iterations, found.cut_bytes)
+  return result
 
 
 def payload_spec(model_name: str):
@@ -35,9 +98,8 @@ def payload_spec(model_name: str):
 def unpack_encoded(data: bytes):
   """Inverse of `pack_encoded`: (header, {tensor name: numpy array}), e.g. to
   send a file's tensors to a served `decode` signature."""
-  header, payload = bitstream.unpack(data, known_models=zoo.names())
+  header, tensors = read_file(data)
   spec = payload_spec(header.model)
-  tensors = bitstream.unpack_tensors(payload, [d for _, d in spec])
   return header, {name: t.numpy() for (name, _), t in zip(spec, tensors,
                                                           strict=True)}
 
@@ -52,17 +114,15 @@ def compress_image(image: np.ndarray, model_name: str = zoo.DEFAULT_MODEL,
   return pack_encoded(model_name, quality or 0, image.shape, tensors)
 
 
-def decode_tensors(model, payload: bytes, header: bitstream.Header,
+def decode_tensors(model, tensors: Sequence, header: bitstream.Header,
                    synthesis: Optional[Callable] = None):
-  """Unpacks the payload and runs the model's `decompress`.
+  """Runs the model's `decompress` on a file's tensors (from `read_file`).
 
   With `synthesis` (e.g. a `tfcodec.tflite.Synthesis`), only the entropy
   decoding runs in TensorFlow (`model.entropy_decode`), and `synthesis`
   turns its latents into the image.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  dtypes = [spec.dtype for spec in model.decompress.input_signature]
-  tensors = bitstream.unpack_tensors(payload, dtypes)
   _check_shapes(model, tensors, header)
   try:
     if synthesis is None:
@@ -104,7 +164,8 @@ def _check_shapes(model, tensors, header: bitstream.Header) -> None:
 
 def decompress_bytes(data: bytes, model=None, backend: str = "tf",
                      quantization: str = "none", tflite_model: Optional[bytes]
-                     = None) -> Tuple[np.ndarray, bitstream.Header]:
+                     = None, iterations: Optional[int] = None
+                     ) -> Tuple[np.ndarray, bitstream.Header]:
   """Decodes tfcodec file bytes into (uint8 image, header).
 
   Args:
@@ -113,8 +174,10 @@ def decompress_bytes(data: bytes, model=None, backend: str = "tf",
     backend: "tf" decodes in TensorFlow; "tflite" runs the synthesis under
       LiteRT (`tfcodec.tflite`), converted from the shipped weights with
       `quantization` (cached), or `tflite_model` if given.
+    iterations: progressive models only: decode the first this many
+      iterations (default: all the file holds).
   """
-  header, payload = bitstream.unpack(data, known_models=zoo.names())
+  header, tensors = read_file(data, iterations)
   model = model or zoo.load(header.model, header.quality)
   synthesis = None
   if backend == "tflite":
@@ -126,4 +189,4 @@ def decompress_bytes(data: bytes, model=None, backend: str = "tf",
                                           quantization, model=model)
   elif backend != "tf":
     raise ValueError(f"unknown backend '{backend}' (tf or tflite)")
-  return decode_tensors(model, payload, header, synthesis), header
+  return decode_tensors(model, tensors, header, synthesis), header

@@ -18,7 +18,7 @@ import dataclasses
 import json
 import os
 import time
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 from absl import logging
@@ -257,10 +257,15 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
   return model, {k: v[-1] for k, v in history.history.items()}
 
 
-def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
+def save_weights(model, name: str, out_dir: str, quality: int = 0,
+                 qualities: Optional[Sequence[int]] = None) -> None:
   """Writes what `zoo.load_from_dir` reads: config.json, the weights in
   float16 (weights.npz), and the range-coding tables (coders.npz), built
-  here from the rounded weights."""
+  here from the rounded weights.
+
+  `qualities`: for families with a `quality_argument`, every quality these
+  weights serve (the zoo lists each).
+  """
   import numpy as np  # pylint: disable=g-import-not-at-top
 
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
@@ -275,11 +280,13 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0) -> None:
   model.update()
   state = model.coder_state()
   zoo.write_weights(model, out_dir)
-  np.savez(os.path.join(out_dir, "coders.npz"),
+  np.savez_compressed(os.path.join(out_dir, "coders.npz"),
            **{f"{key}/{i}": a for key, (_, arrays) in state.items()
               for i, a in enumerate(arrays)})
   with open(os.path.join(out_dir, "config.json"), "w") as f:
-    json.dump({"model": name, "quality": quality,
-               "config": model.get_config(),
+    meta = {"model": name, "quality": quality}
+    if qualities:
+      meta["qualities"] = [int(q) for q in qualities]
+    json.dump({**meta, "config": model.get_config(),
                "coders": {key: config for key, (config, _) in state.items()}},
               f, indent=1)

@@ -41,9 +41,11 @@ def register_model(name: str):
 
 def _ensure_registered():
   if not _REGISTRY:
-    from tfcodec.models import factorized, hyperprior  # pylint: disable=g-import-not-at-top
+    from tfcodec.models import comcnn, conv_gru, factorized, hyperprior  # pylint: disable=g-import-not-at-top
     register_model("factorized")(factorized.FactorizedPrior)
     register_model("hyperprior")(hyperprior.ScaleHyperprior)
+    register_model("comcnn")(comcnn.ComCNN)
+    register_model("conv_gru")(conv_gru.ConvGRUCodec)
 
 
 def names() -> List[str]:
@@ -87,7 +89,11 @@ def _shipped() -> Dict[str, Dict[int, str]]:
     if os.path.isfile(path):
       with open(path) as f:
         meta = json.load(f)
-      found.setdefault(meta["model"], {})[int(meta["quality"])] = os.path.dirname(path)
+      # One set of weights may serve several qualities, when the quality is
+      # a constructor argument (`quality_argument`, e.g. a JPEG quality).
+      for quality in meta.get("qualities") or [meta["quality"]]:
+        found.setdefault(meta["model"], {})[int(quality)] = os.path.dirname(
+            path)
   return found
 
 
@@ -139,7 +145,7 @@ def write_weights(model, path: str) -> None:
     arrays[f"{i:04d}"] = value
   names = np.array([v.name for v in model.weights])
   buffer = io.BytesIO()
-  np.savez(buffer, names=names, **arrays)
+  np.savez_compressed(buffer, names=names, **arrays)
   tio.atomic_write(os.path.join(path, WEIGHTS_FILE), buffer.getvalue())
 
 
@@ -173,10 +179,18 @@ def round_weights(model) -> None:
                      for w in model.get_weights()])
 
 
-def load_from_dir(path: str):
-  """Builds a model from a weights folder (config.json, weights, tables)."""
+def load_from_dir(path: str, quality: Optional[int] = None):
+  """Builds a model from a weights folder (config.json, weights, tables).
+
+  `quality` sets the constructor argument named by the model class's
+  `quality_argument`, for weights that serve several qualities.
+  """
   meta = read_config(path)
-  model = build(meta["model"], **meta["config"])
+  config = dict(meta["config"])
+  argument = getattr(model_class(meta["model"]), "quality_argument", None)
+  if quality is not None and argument:
+    config[argument] = int(quality)
+  model = build(meta["model"], **config)
   read_weights(model, path)
   model.update(_read_coder_state(path, meta))
   return model
@@ -202,4 +216,4 @@ def load(name: str, quality: Optional[int] = None):
     quality = default_quality(name)
     if quality is None:
       raise ModelError(f"model '{name}' has no shipped weights")
-  return load_from_dir(weights_dir(name, int(quality)))
+  return load_from_dir(weights_dir(name, int(quality)), int(quality))

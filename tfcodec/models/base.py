@@ -90,6 +90,10 @@ class CompressionModel(tf.keras.Model):
   #: for SavedModel signatures. Byte strings end in "_bytes", which TF
   #: Serving's REST API base64-encodes.
   tensor_names: tuple = ()
+  #: The constructor argument that a zoo quality sets, for families whose
+  #: one set of weights serves several qualities (e.g. a JPEG quality, a
+  #: number of iterations); None when each quality has its own weights.
+  quality_argument = None
 
   def __init__(self, lmbda=0.01, **kwargs):
     super().__init__(**kwargs)

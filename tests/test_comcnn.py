@@ -1,0 +1,89 @@
+"""ComCNN/RecCNN around JPEG: upsampling, the JPEG payload, training turns."""
+
+import io
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from tests.conftest import smooth_image
+from tfcodec import training, zoo
+from tfcodec.models.comcnn import BicubicUpsample, bicubic_phase_taps
+
+TINY = zoo.model_class("comcnn").tiny_config
+
+
+def test_bicubic_taps_sum_to_one_and_mirror():
+  taps = bicubic_phase_taps()
+  np.testing.assert_allclose(taps.sum(1), 1.0)
+  np.testing.assert_allclose(taps[0], taps[1][::-1])
+
+
+def test_bicubic_upsample_matches_tf_image_resize_inside():
+  x = tf.random.stateless_uniform([2, 11, 14, 3], [1, 2])
+  ours = BicubicUpsample(3)(x).numpy()
+  theirs = tf.image.resize(x, [22, 28], method="bicubic").numpy()
+  np.testing.assert_allclose(ours[:, 4:-4, 4:-4], theirs[:, 4:-4, 4:-4],
+                             atol=1e-5)
+  # Edges repeat the border pixels: a constant image stays constant.
+  flat = BicubicUpsample(3)(tf.fill([1, 1, 1, 3], 7.0)).numpy()
+  np.testing.assert_allclose(flat, 7.0, atol=1e-5)
+
+
+def test_payload_is_a_jpeg_of_the_half_size_compact_image():
+  model = zoo.build("comcnn", jpeg_quality=60, **TINY)
+  image = smooth_image(37, 50)
+  string, shape = model.compress(image)
+  compact = np.asarray(Image.open(io.BytesIO(string.numpy()[0])))
+  assert compact.shape == (19, 25, 3)
+  assert shape.numpy().tolist() == [37, 50]
+  # Decoding is JPEG decoding, bicubic upsampling and RecCNN.
+  # (Pillow's and TensorFlow's JPEG decoders round a little differently.)
+  latents = model.entropy_decode(string, shape)["latents"].numpy()[0]
+  assert np.abs(latents - compact).max() <= 4
+  assert np.abs(latents - compact).mean() < 1
+
+
+def test_jpeg_quality_is_the_zoo_quality_and_sets_the_rate(tmp_path):
+  model = zoo.build("comcnn", **TINY)
+  training.save_weights(model, "comcnn", str(tmp_path), quality=50,
+                        qualities=[10, 50, 90])
+  sizes = []
+  for quality in (10, 50, 90):
+    loaded = zoo.load_from_dir(str(tmp_path), quality)
+    assert loaded.jpeg_quality == quality
+    sizes.append(len(loaded.compress(smooth_image(64, 64))[0].numpy()[0]))
+  assert sizes[0] < sizes[1] < sizes[2]
+
+
+def _changed(before, after):
+  return [not np.array_equal(a, b) for a, b in zip(before, after, strict=True)]
+
+
+@pytest.mark.parametrize("part", ["rec", "com"])
+def test_training_turns_update_only_their_network(part):
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build("comcnn", train_part=part, **TINY)
+  model.compile(optimizer=tf.keras.optimizers.Adam(1e-2))
+  com = [w.numpy() for w in model.com_cnn.weights]
+  rec = [w.numpy() for w in model.rec_cnn.weights]
+  x = np.stack([smooth_image(32, 32, seed=s) for s in range(2)])
+  model.fit(x, batch_size=2, epochs=2, verbose=0)
+  com_changed = _changed(com, [w.numpy() for w in model.com_cnn.weights])
+  rec_changed = _changed(rec, [w.numpy() for w in model.rec_cnn.weights])
+  if part == "rec":
+    assert not any(com_changed) and any(rec_changed)
+  else:
+    # ComCNN learns through JPEG's straight-through approximation.
+    assert any(com_changed) and not any(rec_changed)
+
+
+def test_training_bits_are_the_real_jpeg_bytes():
+  model = zoo.build("comcnn", train_qualities=[30], **TINY)
+  x = np.stack([smooth_image(32, 48, seed=s) for s in range(2)]).astype(
+      np.float32)
+  out = model(x, training=True)
+  compact = model.to_uint8(model.compact(x))
+  expected = sum(len(tf.io.encode_jpeg(c, quality=30).numpy()) for c in compact)
+  assert float(out["bits"]) == 8 * expected

@@ -1,0 +1,299 @@
+"""ComCNN/RecCNN around JPEG: Jiang, Tao, Liu, Ren, Zhao 2017.
+
+"An End-to-End Compression Framework Based on Convolutional Neural
+Networks", IEEE TCSVT 2018, https://arxiv.org/abs/1708.00838.
+
+* ComCNN turns the image into a compact image at half the resolution;
+* JPEG codes the compact image (TensorFlow's own `encode_jpeg` and
+  `decode_jpeg`, stock ops), at the zoo quality as its JPEG quality;
+* RecCNN upsamples the decoded compact image (fixed bicubic, a stock
+  convolution and depth-to-space, see `BicubicUpsample`) and adds the
+  residual it predicts.
+
+JPEG is not differentiable, so the two networks are trained in turns, as
+in the paper (`train_part`): RecCNN on the real JPEG outputs of a frozen
+ComCNN, and ComCNN through a frozen RecCNN with JPEG replaced by its
+straight-through approximation: the forward pass uses the real codec
+output, the backward pass treats the codec as the identity (see
+`CompactJPEG`).
+
+Departures from the paper, each measured in the model card: colour rather
+than grey (`color`), and ComCNN predicts the compact image as a residual on
+top of a 2x2 average of the image (`compact_skip`), which starts training
+from a sensible compact image.
+"""
+
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfcodec.models.base import CompressionModel
+
+__all__ = ["ComCNN", "BicubicUpsample", "bicubic_phase_taps"]
+
+_DECODE_SPEC = [
+    tf.TensorSpec(shape=(1,), dtype=tf.string),
+    tf.TensorSpec(shape=(2,), dtype=tf.int32),
+]
+
+
+def _keys_cubic(d: float, a: float = -0.5) -> float:
+  d = abs(d)
+  if d <= 1:
+    return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+  if d < 2:
+    return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+  return 0.0
+
+
+def bicubic_phase_taps() -> np.ndarray:
+  """The 5-tap filters `[2, 5]` of 2x bicubic upsampling (Keys, a = -1/2,
+  half-pixel centres, as `tf.image.resize(method="bicubic")`): output pixel
+  2i + p samples the input at i - 1/4 + p/2, from inputs i-2..i+2."""
+  taps = np.zeros([2, 5])
+  for phase in range(2):
+    position = -0.25 + 0.5 * phase
+    for k, offset in enumerate(range(-2, 3)):
+      taps[phase, k] = _keys_cubic(position - offset)
+  return taps
+
+
+class BicubicUpsample(tf.keras.layers.Layer):
+  """2x bicubic upsampling as one fixed convolution and depth-to-space.
+
+  Matches `tf.image.resize(..., method="bicubic")` away from the borders; at
+  the borders the edge pixels are repeated (works down to 1x1 images).
+  Written with builtin TFLite ops only (GATHER, CONV_2D, DEPTH_TO_SPACE),
+  which a resize to bicubic is not.
+  """
+
+  def __init__(self, channels: int, **kwargs):
+    super().__init__(trainable=False, **kwargs)
+    self.channels = int(channels)
+    taps = bicubic_phase_taps()
+    kernel = np.zeros([5, 5, channels, 4 * channels], np.float32)
+    for py in range(2):
+      for px in range(2):
+        block = np.outer(taps[py], taps[px])
+        for c in range(channels):
+          kernel[:, :, c, (py * 2 + px) * channels + c] = block
+    self._kernel = tf.constant(kernel)
+
+  def call(self, x):
+    shape = tf.shape(x)
+    for axis in (1, 2):
+      n = shape[axis]
+      x = tf.gather(x, tf.clip_by_value(tf.range(-2, n + 2), 0, n - 1),
+                    axis=axis)
+    x = tf.nn.conv2d(x, tf.cast(self._kernel, x.dtype), 1, "VALID")
+    return tf.nn.depth_to_space(x, 2)
+
+  def get_config(self):
+    return {**super().get_config(), "channels": self.channels}
+
+
+def _com_cnn(channels, filters):
+  conv = tf.keras.layers.Conv2D
+  return tf.keras.Sequential([
+      conv(filters, 3, padding="same", activation="relu"),
+      conv(filters, 3, strides=2, padding="same", use_bias=False),
+      tf.keras.layers.BatchNormalization(),
+      tf.keras.layers.ReLU(),
+      # Zero at first: training starts from the plain 2x2 average.
+      conv(channels, 3, padding="same", kernel_initializer="zeros"),
+  ], name="com_cnn")
+
+
+def _rec_cnn(channels, filters, layers):
+  conv = tf.keras.layers.Conv2D
+  stack = [conv(filters, 3, padding="same", activation="relu")]
+  for _ in range(layers - 2):
+    stack += [conv(filters, 3, padding="same", use_bias=False),
+              tf.keras.layers.BatchNormalization(), tf.keras.layers.ReLU()]
+  # Zero at first: training starts from plain bicubic upsampling.
+  stack.append(conv(channels, 3, padding="same", kernel_initializer="zeros"))
+  return tf.keras.Sequential(stack, name="rec_cnn")
+
+
+class ComCNN(CompressionModel):
+  """ComCNN -> JPEG -> RecCNN (Jiang et al. 2017), in colour.
+
+  Args:
+    jpeg_quality: JPEG quality of the compact image (the zoo quality).
+    train_qualities: JPEG qualities drawn at random, per sample, in training,
+      so that one pair of networks serves every quality.
+    filters: channels of both networks' hidden layers (64 in the paper).
+    rec_layers: convolution layers of RecCNN (20 in the paper).
+    color: "rgb", both networks see the three channels together; or
+      "per_channel", one grey network (as the paper's) applied to R, G and B
+      separately.
+    chroma_downsampling: JPEG's 4:2:0 chroma subsampling of the compact
+      image.
+    compact_skip: ComCNN predicts a residual over the 2x2 average of the
+      image (else the compact image directly, as in the paper).
+    train_part: which network training updates: "rec", "com" (the turns) or
+      "both" (jointly, each through its own path).
+    lmbda: weight of the MSE in the loss (JPEG's rate has no gradient).
+    **kwargs: passed to `tf.keras.Model`.
+  """
+
+  multiple = 2
+  quality_argument = "jpeg_quality"
+  latent_channels = 3
+  tiny_config = {"filters": 8, "rec_layers": 3}
+  tensor_names = ("jpeg_bytes", "image_shape")
+
+  def __init__(self, jpeg_quality=50, train_qualities: Sequence[int] = (
+      10, 20, 30, 40, 50, 60, 70, 80, 90), filters=64, rec_layers=20,
+               color="rgb", chroma_downsampling=True, compact_skip=True,
+               train_part="both", lmbda=1.0, **kwargs):
+    super().__init__(lmbda=lmbda, **kwargs)
+    if not 1 <= int(jpeg_quality) <= 100:
+      raise ValueError(f"JPEG quality {jpeg_quality} is outside 1..100")
+    if color not in ("rgb", "per_channel"):
+      raise ValueError(f"color must be 'rgb' or 'per_channel', not {color!r}")
+    if train_part not in ("rec", "com", "both"):
+      raise ValueError(f"train_part must be rec, com or both, not "
+                       f"{train_part!r}")
+    self.jpeg_quality = int(jpeg_quality)
+    self.train_qualities = [int(q) for q in train_qualities]
+    self.filters = int(filters)
+    self.rec_layers = int(rec_layers)
+    self.color = color
+    self.chroma_downsampling = bool(chroma_downsampling)
+    self.compact_skip = bool(compact_skip)
+    self.train_part = train_part
+    net_channels = 3 if color == "rgb" else 1
+    self.com_cnn = _com_cnn(net_channels, self.filters)
+    self.rec_cnn = _rec_cnn(net_channels, self.filters, self.rec_layers)
+    self.upsample = BicubicUpsample(3)
+    self.com_cnn.trainable = train_part in ("com", "both")
+    self.rec_cnn.trainable = train_part in ("rec", "both")
+    self.build_eagerly()
+
+  # -- the two networks ---------------------------------------------------------
+
+  def _per_channel(self, net, x):
+    """Applies `net` to the image's channels together or one by one."""
+    if self.color == "rgb":
+      return net(x)
+    shape = tf.shape(x)
+    grey = tf.reshape(tf.transpose(x, [0, 3, 1, 2]),
+                      [-1, shape[1], shape[2], 1])
+    y = net(grey)
+    out_shape = tf.shape(y)
+    y = tf.reshape(y, [shape[0], 3, out_shape[1], out_shape[2]])
+    return tf.transpose(y, [0, 2, 3, 1])
+
+  def compact(self, x, training=False):
+    """ComCNN: float image `[B, H, W, 3]` (H, W even) -> float compact image
+    `[B, H/2, W/2, 3]`, on the 0..255 scale."""
+    x = tf.cast(x, self.compute_dtype) / 255.0 - 0.5
+    c = self._per_channel(lambda t: self.com_cnn(t, training=training), x)
+    if self.compact_skip:
+      c = c + tf.nn.avg_pool2d(x, 2, 2, "VALID")
+    return (tf.cast(c, tf.float32) + 0.5) * 255.0
+
+  def reconstruct(self, d, training=False):
+    """RecCNN: decoded compact image (0..255) -> reconstruction (0..255)."""
+    d = tf.cast(d, self.compute_dtype) / 255.0 - 0.5
+    up = self.upsample(d)
+    residual = self._per_channel(lambda t: self.rec_cnn(t, training=training),
+                                 up)
+    return (tf.cast(up + residual, tf.float32) + 0.5) * 255.0
+
+  @staticmethod
+  def to_uint8(c):
+    return tf.cast(tf.minimum(tf.maximum(tf.round(c), 0.0), 255.0), tf.uint8)
+
+  def _encode_jpeg(self, compact_uint8, quality: int):
+    return tf.io.encode_jpeg(compact_uint8, quality=quality,
+                             chroma_downsampling=self.chroma_downsampling)
+
+  def _jpeg_batch(self, c, training):
+    """Real JPEG round trip of each compact image: (decoded, bytes each)."""
+    c8 = self.to_uint8(c)
+    qualities = self.train_qualities if training else [self.jpeg_quality]
+    index = self._noise_keys.index
+    batch = tf.shape(c8)[0]
+    if training and len(qualities) > 1:
+      if index is None:
+        choice = tf.random.uniform([batch], 0, len(qualities), tf.int32)
+      else:
+        choice = tf.map_fn(lambda i: tf.random.stateless_uniform(
+            [], tf.stack([i, tf.constant(3, tf.int64)]), 0, len(qualities),
+            tf.int32), tf.cast(index, tf.int64), fn_output_signature=tf.int32)
+    else:
+      choice = tf.zeros([batch], tf.int32)
+
+    def one(args):
+      image, k = args
+      string = tf.switch_case(k, [
+          (lambda q=q: self._encode_jpeg(image, q)) for q in qualities])
+      return (tf.io.decode_jpeg(string, channels=3),
+              tf.strings.length(string))
+
+    decoded, nbytes = tf.map_fn(
+        one, (c8, choice), fn_output_signature=(
+            tf.TensorSpec([None, None, 3], tf.uint8),
+            tf.TensorSpec([], tf.int32)))
+    decoded = tf.ensure_shape(decoded, c8.shape)
+    return tf.cast(decoded, tf.float32), nbytes
+
+  def call(self, x, training=False):
+    c = self.compact(x, training=training)
+    decoded, nbytes = self._jpeg_batch(c, training)
+    if training and self.train_part != "rec":
+      # Straight through: the real codec output forward, the identity
+      # backward, so ComCNN learns through the frozen (or joint) RecCNN.
+      decoded = c + tf.stop_gradient(decoded - c)
+    else:
+      decoded = tf.stop_gradient(decoded)
+    x_hat = self.reconstruct(decoded, training=training)
+    return {"x_hat": x_hat, "bits": 8.0 * tf.cast(tf.reduce_sum(nbytes),
+                                                  tf.float32),
+            "compact": c}
+
+  # -- coding -------------------------------------------------------------------
+
+  def build_coders(self, state=None):
+    del state  # JPEG has no learned tables.
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def compress(self, image):
+    c = self.compact(self.prepare(image))
+    string = self._encode_jpeg(self.to_uint8(c)[0], self.jpeg_quality)
+    return tf.reshape(string, [1]), tf.shape(image)[:2]
+
+  @tf.function(input_signature=_DECODE_SPEC)
+  def entropy_decode(self, string, x_shape):
+    compact = tf.io.decode_jpeg(string[0], channels=3)
+    return {"latents": tf.cast(compact, tf.float32)[None],
+            "image_shape": x_shape}
+
+  @tf.function(input_signature=_DECODE_SPEC)
+  def decompress(self, string, x_shape):
+    latents = self.entropy_decode(string, x_shape)["latents"]
+    return self.finish(self.reconstruct(latents), x_shape)
+
+  @tf.function(reduce_retracing=True)
+  def synthesis(self, latents, image_shape):
+    return {"image": self.finish(self.reconstruct(latents), image_shape)}
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
+  def analysis(self, image):
+    """The compact image, as uint8, before JPEG."""
+    return {"latents": self.to_uint8(self.compact(self.prepare(image))),
+            "image_shape": tf.shape(image)[:2]}
+
+  def get_config(self):
+    return {"jpeg_quality": self.jpeg_quality,
+            "train_qualities": list(self.train_qualities),
+            "filters": self.filters, "rec_layers": self.rec_layers,
+            "color": self.color,
+            "chroma_downsampling": self.chroma_downsampling,
+            "compact_skip": self.compact_skip, "train_part": self.train_part,
+            "lmbda": self.lmbda}
