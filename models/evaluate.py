@@ -33,6 +33,9 @@ flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
                   "Published curves (../shared/anchors) to compare with.")
 flags.DEFINE_string("plot", None, "Rate-distortion plot to write (.png/.svg).")
 flags.DEFINE_float("plot_max_bpp", 2.0, "Right edge of the plot.")
+flags.DEFINE_float("bd_max_bpp", None,
+                   "Bjontegaard deltas over the model's points at or below "
+                   "this rate only (e.g. 0.6 for comcnn's low-rate target).")
 flags.DEFINE_string("cache", "results/.evaluate-cache",
                     "Per-image results cache ('' for none).")
 FLAGS = flags.FLAGS
@@ -78,6 +81,11 @@ def main(argv):
             for e in [ours, *classical]]
   anchors = plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
   mine = curves[0]
+  if FLAGS.bd_max_bpp:
+    keep = [i for i, b in enumerate(mine.bpp) if b <= FLAGS.bd_max_bpp]
+    mine = plot.Curve(mine.name, [mine.bpp[i] for i in keep],
+                      [mine.psnr[i] for i in keep],
+                      [mine.ms_ssim[i] for i in keep] if mine.ms_ssim else [])
   deltas = {}
   for ref in curves[1:] + anchors:
     values = {
@@ -115,9 +123,12 @@ def main(argv):
           f"{overhead:.0f} bytes per file")
     print(f"  Pillow JPEG 4:2:0 at {r['bpp'][i]:.4f} bpp: PSNR {jpeg_psnr:.2f} dB,"
           f" MS-SSIM {jpeg_ms:.4f}; {FLAGS.model} is "
-          f"{r['psnr-rgb'][i] - jpeg_psnr:+.2f} dB")
+          f"{r['psnr-rgb'][i] - jpeg_psnr:+.2f} dB, MS-SSIM "
+          f"{r['ms-ssim-rgb'][i] - jpeg_ms:+.4f}")
   print(f"\nBjontegaard deltas of {FLAGS.model} (PCHIP; negative BD-rate = "
-        "fewer bits; n/a = no overlap):")
+        "fewer bits; n/a = no overlap" + (
+            f"; its points up to {FLAGS.bd_max_bpp} bpp" if FLAGS.bd_max_bpp
+            else "") + "):")
   print("| against | BD-rate (PSNR) | BD-PSNR | BD-rate (MS-SSIM dB) |")
   print("|---|---|---|---|")
   for ref, d in deltas.items():

@@ -38,7 +38,12 @@ def server(tmp_path_factory):
   models = {}
   for name in zoo.names():
     tf.keras.utils.set_random_seed(3)
-    model = zoo.build(name, **zoo.model_class(name).tiny_config)
+    cls = zoo.model_class(name)
+    config = dict(cls.tiny_config)
+    if cls.quality_argument:
+      # The quality is the model's own (a JPEG quality, iterations).
+      config[cls.quality_argument] = QUALITY
+    model = zoo.build(name, **config)
     model.update()
     saved_model_lib.export_model(model, name, QUALITY,
                                  str(root / f"{name}-q{QUALITY}"))

@@ -29,16 +29,19 @@ def pack_encoded(model_name: str, quality: int, image_shape: Sequence[int],
 
   A progressive model's first tensor holds one string per iteration; each
   becomes a chunk after the container, and the header's quality is their
-  number.
+  number, whatever `quality` says (a progressive model's quality is its
+  number of iterations).
   """
-  header = bitstream.Header(model_name, int(quality), int(image_shape[0]),
-                            int(image_shape[1]))
   if is_progressive(model_name):
     chunks = [bytes(c) for c in np.reshape(np.asarray(
         tensors[0].numpy() if hasattr(tensors[0], "numpy") else tensors[0],
         dtype=object), -1)]
+    header = bitstream.Header(model_name, len(chunks), int(image_shape[0]),
+                              int(image_shape[1]))
     return bitstream.pack_progressive(
         header, bitstream.pack_tensors(tensors[1:]), chunks)
+  header = bitstream.Header(model_name, int(quality), int(image_shape[0]),
+                            int(image_shape[1]))
   return bitstream.pack(header, bitstream.pack_tensors(tensors))
 
 

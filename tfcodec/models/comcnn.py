@@ -93,6 +93,14 @@ class BicubicUpsample(tf.keras.layers.Layer):
     return {**super().get_config(), "channels": self.channels}
 
 
+def _small_init():
+  """Last layers start small, not zero: the networks start close to their
+  skip connections, and Adam still moves the layers before (exact zeros
+  would stop their gradients)."""
+  return tf.keras.initializers.VarianceScaling(1e-4, "fan_in",
+                                               "truncated_normal")
+
+
 def _com_cnn(channels, filters):
   conv = tf.keras.layers.Conv2D
   return tf.keras.Sequential([
@@ -100,8 +108,8 @@ def _com_cnn(channels, filters):
       conv(filters, 3, strides=2, padding="same", use_bias=False),
       tf.keras.layers.BatchNormalization(),
       tf.keras.layers.ReLU(),
-      # Zero at first: training starts from the plain 2x2 average.
-      conv(channels, 3, padding="same", kernel_initializer="zeros"),
+      # Small at first: training starts from about the 2x2 average.
+      conv(channels, 3, padding="same", kernel_initializer=_small_init()),
   ], name="com_cnn")
 
 
@@ -111,8 +119,9 @@ def _rec_cnn(channels, filters, layers):
   for _ in range(layers - 2):
     stack += [conv(filters, 3, padding="same", use_bias=False),
               tf.keras.layers.BatchNormalization(), tf.keras.layers.ReLU()]
-  # Zero at first: training starts from plain bicubic upsampling.
-  stack.append(conv(channels, 3, padding="same", kernel_initializer="zeros"))
+  # Small at first: training starts from about plain bicubic upsampling.
+  stack.append(conv(channels, 3, padding="same",
+                    kernel_initializer=_small_init()))
   return tf.keras.Sequential(stack, name="rec_cnn")
 
 
@@ -141,7 +150,7 @@ class ComCNN(CompressionModel):
   multiple = 2
   quality_argument = "jpeg_quality"
   latent_channels = 3
-  tiny_config = {"filters": 8, "rec_layers": 3}
+  tiny_config = {"filters": 16, "rec_layers": 4}
   tensor_names = ("jpeg_bytes", "image_shape")
 
   def __init__(self, jpeg_quality=50, train_qualities: Sequence[int] = (
@@ -285,9 +294,10 @@ class ComCNN(CompressionModel):
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def analysis(self, image):
-    """The compact image, as uint8, before JPEG."""
-    return {"latents": self.to_uint8(self.compact(self.prepare(image))),
-            "image_shape": tf.shape(image)[:2]}
+    """The compact image through JPEG (what `synthesis` takes): ComCNN,
+    `encode_jpeg` and `decode_jpeg`, all stock ops."""
+    string, shape = self.compress(image)
+    return self.entropy_decode(string, shape)
 
   def get_config(self):
     return {"jpeg_quality": self.jpeg_quality,
