@@ -15,6 +15,9 @@ from absl import app, flags, logging
 flags.DEFINE_string("checkpoint_dir", None, "Training run folder.")
 flags.DEFINE_string("checkpoint", None, "A specific checkpoint prefix.")
 flags.DEFINE_integer("quality", 0, "Quality index for the zoo.")
+flags.DEFINE_list("qualities", [],
+                  "Every quality the weights serve, for families whose "
+                  "quality is a constructor argument (comcnn, conv_gru).")
 flags.DEFINE_string("output_dir", None, "Where to write the weights.")
 flags.mark_flags_as_required(["checkpoint_dir", "output_dir"])
 FLAGS = flags.FLAGS
@@ -35,7 +38,8 @@ def main(argv):
     raise app.UsageError(f"no checkpoint in {FLAGS.checkpoint_dir}")
   status = tf.train.Checkpoint(model=model).read(path)
   status.expect_partial().assert_existing_objects_matched()
-  training.save_weights(model, config.model, FLAGS.output_dir, FLAGS.quality)
+  training.save_weights(model, config.model, FLAGS.output_dir, FLAGS.quality,
+                        qualities=[int(q) for q in FLAGS.qualities])
   logging.info("packaged %s as %s", path, FLAGS.output_dir)
 
 

@@ -55,7 +55,9 @@ def test_conv_gru_cell_strides_and_serializes():
 
 def test_binary_tables_are_valid_cdfs_of_their_probabilities():
   tables = conv_gru.binary_tables()
-  assert tables.shape == (conv_gru.NUM_TABLES, 4)
+  assert tables.shape == (conv_gru.NUM_TABLES + 1, 4)
+  assert tables[-1, 2] == 1 << 15  # the flat table
+  tables = tables[:-1]
   assert np.all(tables[:, 0] == 16) and np.all(tables[:, 1] == 0)
   assert np.all(tables[:, 3] == 1 << 16)
   below = tables[:, 2]
@@ -91,6 +93,26 @@ def test_each_iteration_is_one_string_and_decodes_alone(tiny):
     np.testing.assert_array_equal(
         tiny.decompress(strings[:k], shape).numpy(),
         tiny.synthesis(codes[:k], shape)["image"].numpy())
+
+
+def test_a_bad_context_model_falls_back_to_one_bit_per_bit():
+  tf.keras.utils.set_random_seed(4)
+  model = zoo.build("conv_gru", **TINY)
+  last = model.context_model.layers[-1]
+  # Sure of the wrong answer: every bit predicted at the far end.
+  last.bias.assign(tf.fill(last.bias.shape, 200.0))
+  model.update()
+  image = smooth_image(64, 64, seed=5)
+  strings, shape = model.compress(image)
+  codes = model.analysis(image)["latents"].numpy()
+  assert np.any(codes < 0)
+  for string in strings.numpy():
+    assert string[:1] == b"\x01"  # flat
+    assert len(string) <= 1 + codes[0].size // 8 + 4
+  np.testing.assert_array_equal(
+      model.entropy_decode(strings, shape)["latents"].numpy(), codes)
+  assert abs(8 * sum(len(s) for s in strings.numpy()) -
+             model.estimate_bits(image)) <= 48 * len(strings)
 
 
 def test_files_cut_at_every_iteration_boundary_decode(tiny):

@@ -41,7 +41,8 @@ from tfcodec.models.base import CompressionModel
 
 __all__ = ["ConvGRUCodec", "binary_tables", "NUM_TABLES"]
 
-#: Binary probability tables the context model chooses from.
+#: Binary probability tables the context model chooses from; the table
+#: after them (index NUM_TABLES) is the flat one, P(+1) = 1/2.
 NUM_TABLES = 64
 #: Table i has P(bit = +1) = sigmoid((i + 1/2 - 32) / 4): logits -8..8.
 _LOGIT_STEP = 16.0 / NUM_TABLES
@@ -59,17 +60,24 @@ def _logit(index):
 
 
 def binary_tables() -> np.ndarray:
-  """The range coder's lookup `[NUM_TABLES, 4]`: precision, then the CDF of
-  the symbols 0 (bit -1) and 1 (bit +1)."""
+  """The range coder's lookup `[NUM_TABLES + 1, 4]`: precision, then the CDF
+  of the symbols 0 (bit -1) and 1 (bit +1); the last table is flat."""
   p_one = 1.0 / (1.0 + np.exp(-_logit(np.arange(NUM_TABLES) + 0.5)))
+  p_one = np.append(p_one, 0.5)
   scale = 1 << _PRECISION
   below_one = np.clip(np.round((1.0 - p_one) * scale), 1, scale - 1)
-  return np.stack([np.full(NUM_TABLES, _PRECISION), np.zeros(NUM_TABLES),
-                   below_one, np.full(NUM_TABLES, scale)], 1).astype(np.int32)
+  n = NUM_TABLES + 1
+  return np.stack([np.full(n, _PRECISION), np.zeros(n), below_one,
+                   np.full(n, scale)], 1).astype(np.int32)
+
+
+#: First byte of an iteration's string: how its bits are coded.
+_CONTEXT, _FLAT = b"\x00", b"\x01"
 
 
 def _table_bits():
-  """Bits that coding -1 and +1 costs under each table: `[NUM_TABLES, 2]`."""
+  """Bits that coding -1 and +1 costs under each table: `[NUM_TABLES + 1,
+  2]`."""
   table = binary_tables().astype(np.float64)
   p_zero = table[:, 2] / table[:, 3]
   return np.stack([-np.log2(p_zero), -np.log2(1.0 - p_zero)], 1)
@@ -232,11 +240,14 @@ class ConvGRUCodec(CompressionModel):
         logits = _logit(v) * codes
         total += tf.reduce_sum(tf.nn.softplus(-logits)) / math.log(2.0)
       else:
-        # What the range coder spends: the chosen table's probabilities.
+        # What the range coder spends: the chosen table's probabilities, or
+        # one bit per bit when that is less (see `_encode_iteration`), and
+        # the byte saying which.
         index = tf.clip_by_value(tf.floor(v), 0, NUM_TABLES - 1)
         symbol = tf.cast(codes > 0, tf.int32)
-        total += tf.reduce_sum(tf.gather_nd(tables, tf.stack(
+        coded = tf.reduce_sum(tf.gather_nd(tables, tf.stack(
             [tf.cast(index, tf.int32), symbol], -1)))
+        total += tf.minimum(coded, tf.cast(tf.size(codes), tf.float32)) + 8.0
       previous = codes
     return total
 
@@ -288,7 +299,12 @@ class ConvGRUCodec(CompressionModel):
     return indexes[..., group * size:(group + 1) * size]
 
   def _encode_iteration(self, codes, previous, t):
-    """Range codes one iteration's +-1 codes `[1, h, w, bits]` to a string."""
+    """Range codes one iteration's +-1 codes `[1, h, w, bits]` to a string.
+
+    The string is a byte saying how, then the range code: under the context
+    model, or flat (one bit per bit) when that is shorter, so that entropy
+    coding never costs more than a byte per iteration.
+    """
     lookup = tf.constant(binary_tables())
     handle = tfc.create_range_encoder([], lookup)
     size = self.bits // self.context_groups
@@ -297,24 +313,46 @@ class ConvGRUCodec(CompressionModel):
       index = self._integer_indexes(codes, previous, t, g)
       handle = tfc.entropy_encode_index(
           handle, index, symbols[..., g * size:(g + 1) * size])
-    return tfc.entropy_encode_finalize(handle)
+    coded = tfc.entropy_encode_finalize(handle)
+    flat = tfc.entropy_encode_index(
+        tfc.create_range_encoder([], lookup),
+        tf.fill(tf.shape(symbols), NUM_TABLES), symbols)
+    flat = tfc.entropy_encode_finalize(flat)
+    use_flat = tf.strings.length(flat) < tf.strings.length(coded)
+    return tf.where(use_flat, tf.strings.join([_FLAT, flat]),
+                    tf.strings.join([_CONTEXT, coded]))
 
   def _decode_iteration(self, string, previous, t):
     """Inverse of `_encode_iteration`: the codes, given the previous ones."""
     lookup = tf.constant(binary_tables())
-    handle = tfc.create_range_decoder(string, lookup)
+    mode = tf.strings.substr(string, 0, 1)
+    body = tf.strings.substr(string, 1, tf.maximum(
+        tf.strings.length(string) - 1, 0))
     size = self.bits // self.context_groups
-    codes = tf.zeros_like(previous)
     masks = self._group_masks()
-    for g in range(self.context_groups):
-      index = self._integer_indexes(codes, previous, t, g)
+
+    def context():
+      handle = tfc.create_range_decoder(body, lookup)
+      codes = tf.zeros_like(previous)
+      for g in range(self.context_groups):
+        index = self._integer_indexes(codes, previous, t, g)
+        handle, symbols = tfc.entropy_decode_index(handle, index,
+                                                   tf.shape(index), tf.int32)
+        group = tf.cast(symbols, tf.float32) * 2.0 - 1.0
+        paddings = [[0, 0], [0, 0], [0, 0],
+                    [g * size, self.bits - (g + 1) * size]]
+        codes += tf.pad(group, paddings) * tf.constant(masks[g])
+      return codes, tfc.entropy_decode_finalize(handle)
+
+    def flat():
+      handle = tfc.create_range_decoder(body, lookup)
+      index = tf.fill(tf.shape(previous), NUM_TABLES)
       handle, symbols = tfc.entropy_decode_index(handle, index,
                                                  tf.shape(index), tf.int32)
-      group = tf.cast(symbols, tf.float32) * 2.0 - 1.0
-      paddings = [[0, 0], [0, 0], [0, 0], [g * size, self.bits - (g + 1) *
-                                           size]]
-      codes += tf.pad(group, paddings) * tf.constant(masks[g])
-    ok = tfc.entropy_decode_finalize(handle)
+      return (tf.cast(symbols, tf.float32) * 2.0 - 1.0,
+              tfc.entropy_decode_finalize(handle))
+
+    codes, ok = tf.cond(tf.equal(mode, _FLAT), flat, context)
     tf.debugging.Assert(ok, ["range decoding failed"])
     return codes
 

@@ -1,0 +1,23 @@
+#!/bin/bash
+# The training chain behind the shipped conv_gru weights (2 CPU cores).
+# 1. The codec and its context model, 16 iterations unrolled, 32x32 crops
+#    (the paper's), batch 32. To fit the session the run was started with
+#    --steps=2400, resumed from its step-400 checkpoint with --steps=1300 and
+#    from its step-900 checkpoint with --steps=1100 (below): Adam 3e-4 until
+#    step 880, then 3e-5.
+# 2. The context model alone (the codec frozen) on 128x128 crops: on 32x32
+#    crops the codes are 2x2, so the context model never saw a code away
+#    from the border.
+# Run from the repository root.
+set -e
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1100 --checkpoint_minutes=4 \
+  --log_every=50 --data_dir=../shared/datasets/train --checkpoint_dir=runs/conv_gru-1
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-1 \
+  --checkpoint_dir=runs/conv_gru-2-context \
+  --output_dir=runs/conv_gru-final --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final).
