@@ -84,6 +84,6 @@ def test_training_bits_are_the_real_jpeg_bytes():
   x = np.stack([smooth_image(32, 48, seed=s) for s in range(2)]).astype(
       np.float32)
   out = model(x, training=True)
-  compact = model.to_uint8(model.compact(x))
+  compact = model.to_uint8(model.compact(x, training=True))
   expected = sum(len(tf.io.encode_jpeg(c, quality=30).numpy()) for c in compact)
   assert float(out["bits"]) == 8 * expected
