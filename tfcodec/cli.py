@@ -98,9 +98,9 @@ def cmd_decompress(args) -> int:
   except ValueError as e:
     raise CliError(f"{args.input}: {e}") from None
   try:
-    image, header = coding.decompress_bytes(
-        data, backend=args.backend, quantization=args.quantization,
-        tflite_model=tflite_model, iterations=args.iterations)
+    image, header = coding.decompress_file(
+        found, backend=args.backend, quantization=args.quantization,
+        tflite_model=tflite_model)
   except TfcodecError as e:
     raise _in_file(args.input, e) from None
   except ValueError as e:

@@ -13,6 +13,7 @@ from tfcodec.errors import CorruptedError
 
 __all__ = ["compress_image", "decompress_bytes", "pack_encoded",
            "decode_tensors", "payload_spec", "unpack_encoded", "read_file",
+           "decompress_file",
            "is_progressive"]
 
 
@@ -180,7 +181,16 @@ def decompress_bytes(data: bytes, model=None, backend: str = "tf",
     iterations: progressive models only: decode the first this many
       iterations (default: all the file holds).
   """
-  header, tensors = read_file(data, iterations)
+  return decompress_file(read_file(data, iterations), model, backend,
+                         quantization, tflite_model)
+
+
+def decompress_file(found: FileTensors, model=None, backend: str = "tf",
+                    quantization: str = "none",
+                    tflite_model: Optional[bytes] = None
+                    ) -> Tuple[np.ndarray, bitstream.Header]:
+  """`decompress_bytes` for a file already read by `read_file`."""
+  header, tensors = found
   model = model or zoo.load(header.model, header.quality)
   synthesis = None
   if backend == "tflite":

@@ -253,8 +253,10 @@ class ConvGRUCodec(CompressionModel):
 
   # -- training --------------------------------------------------------------------
 
-  def call(self, x, training=False):
-    iterations = self.train_iterations if training else self.iterations
+  def _iterate(self, x, iterations, training=False):
+    """The residual loop on a float batch (0..255): (codes of each
+    iteration, the last reconstruction in [-1/2, 1/2], summed L1 of the
+    residuals)."""
     target = tf.cast(x, tf.float32) / 255.0 - 0.5
     residual = target
     enc_states = [None] * 3
@@ -269,6 +271,11 @@ class ConvGRUCodec(CompressionModel):
       residual = target - x_t
       l1 += tf.reduce_mean(tf.abs(residual))
       all_codes.append(codes)
+    return all_codes, x_t, l1
+
+  def call(self, x, training=False):
+    iterations = self.train_iterations if training else self.iterations
+    all_codes, x_t, l1 = self._iterate(x, iterations, training)
     return {"x_hat": (x_t + 0.5) * 255.0,
             "bits": self._rate_bits(all_codes, training), "l1": l1,
             "codes": tf.stack(all_codes)}
@@ -359,17 +366,8 @@ class ConvGRUCodec(CompressionModel):
   def encode_codes(self, x):
     """Stock ops: padded float batch `[1, H, W, 3]` -> +-1 codes of every
     iteration `[iterations, h, w, bits]`."""
-    target = x / 255.0 - 0.5
-    residual = target
-    enc_states = [None] * 3
-    dec_states = [None] * 4
-    all_codes = []
-    for _ in range(self.iterations):
-      codes, enc_states = self.encode_step(residual, enc_states)
-      x_t, dec_states = self.decode_step(codes, dec_states)
-      residual = target - x_t
-      all_codes.append(codes[0])
-    return tf.stack(all_codes)
+    all_codes, _, _ = self._iterate(x, self.iterations)
+    return tf.stack([codes[0] for codes in all_codes])
 
   def decode_codes(self, codes, image_shape):
     """Stock ops: codes of k iterations `[k, h, w, bits]` -> uint8 image."""
