@@ -89,3 +89,48 @@ def test_training_bits_are_the_real_jpeg_bytes():
   compact = model.to_uint8(model.compact(x, training=True))
   expected = sum(len(tf.io.encode_jpeg(c, quality=30).numpy()) for c in compact)
   assert float(out["bits"]) == 8 * expected
+
+
+@pytest.mark.parametrize("resolution", ["half", "full"])
+def test_reccnn_adds_its_residual_to_bicubic(resolution):
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build("comcnn", **{**TINY, "rec_resolution": resolution})
+  last = model.rec_cnn.layers[-1]
+  # At half resolution: 4 pixel phases x RGB, then depth-to-space.
+  assert last.filters == (12 if resolution == "half" else 3)
+  decoded = tf.cast(smooth_image(9, 13)[None], tf.float32)
+  up = (model.upsample(decoded / 255.0 - 0.5) + 0.5) * 255.0
+  # A zero last layer leaves plain bicubic upsampling ...
+  last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+  np.testing.assert_allclose(model.reconstruct(decoded), up, atol=1e-3)
+  # ... and a bias on one output channel lands on its colour (and, at half
+  # resolution, its pixel phase: depth-to-space order, row phase 0, column
+  # phase 1, green is channel 4).
+  kernel, bias = last.get_weights()
+  channel = 4 if resolution == "half" else 1
+  bias[channel] = 0.1
+  last.set_weights([kernel, bias])
+  delta = (model.reconstruct(decoded) - up).numpy()[0]
+  phase = (slice(0, None, 2), slice(1, None, 2)) if resolution == "half" else (
+      slice(None), slice(None))
+  np.testing.assert_allclose(delta[phase + (1,)], 0.1 * 255, rtol=1e-4)
+  delta[phase + (1,)] = 0
+  np.testing.assert_allclose(delta, 0, atol=1e-3)
+
+
+def test_weights_folder_serves_training_in_the_other_turn(tmp_path):
+  """`--init_from` a shipped folder saved in one training turn, for the
+  other turn, puts each array in its own variable (the arrays are matched
+  by position, which the turns leave unchanged)."""
+  tf.keras.utils.set_random_seed(1)
+  saved = zoo.build("comcnn", train_part="rec", **TINY)
+  saved.compile(optimizer=tf.keras.optimizers.Adam(1e-2))
+  saved.fit(np.stack([smooth_image(32, 32, seed=s) for s in range(2)]),
+            batch_size=2, epochs=2, verbose=0)  # moves the BN statistics
+  training.save_weights(saved, "comcnn", str(tmp_path), quality=50)
+  fresh = zoo.build("comcnn", train_part="com", **TINY)
+  zoo.read_weights(fresh, str(tmp_path))
+  for net in ("com_cnn", "rec_cnn"):
+    for a, b in zip(getattr(saved, net).weights, getattr(fresh, net).weights,
+                    strict=True):
+      np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-3, atol=1e-3)

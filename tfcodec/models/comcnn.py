@@ -18,9 +18,10 @@ output, the backward pass treats the codec as the identity (see
 `CompactJPEG`).
 
 Departures from the paper, each measured in the model card: colour rather
-than grey (`color`), and ComCNN predicts the compact image as a residual on
+than grey (`color`); ComCNN predicts the compact image as a residual on
 top of a 2x2 average of the image (`compact_skip`), which starts training
-from a sensible compact image.
+from a sensible compact image; and RecCNN's layers work at the compact
+image's resolution, ending in depth-to-space (`rec_resolution`).
 """
 
 from typing import Sequence
@@ -101,12 +102,18 @@ def _small_init():
                                                "truncated_normal")
 
 
+# Batch-norm statistics follow training within tens of steps (Keras' default
+# momentum, 0.99, takes hundreds), so validation during short CPU runs
+# measures the networks rather than their starting statistics.
+_BN_MOMENTUM = 0.9
+
+
 def _com_cnn(channels, filters):
   conv = tf.keras.layers.Conv2D
   return tf.keras.Sequential([
       conv(filters, 3, padding="same", activation="relu"),
       conv(filters, 3, strides=2, padding="same", use_bias=False),
-      tf.keras.layers.BatchNormalization(),
+      tf.keras.layers.BatchNormalization(momentum=_BN_MOMENTUM),
       tf.keras.layers.ReLU(),
       # Small at first: training starts from about the 2x2 average.
       conv(channels, 3, padding="same", kernel_initializer=_small_init()),
@@ -114,11 +121,14 @@ def _com_cnn(channels, filters):
 
 
 def _rec_cnn(channels, filters, layers):
+  """RecCNN's layers; `channels` outputs (4 per image channel when it works
+  at the compact image's resolution and ends in depth-to-space)."""
   conv = tf.keras.layers.Conv2D
   stack = [conv(filters, 3, padding="same", activation="relu")]
   for _ in range(layers - 2):
     stack += [conv(filters, 3, padding="same", use_bias=False),
-              tf.keras.layers.BatchNormalization(), tf.keras.layers.ReLU()]
+              tf.keras.layers.BatchNormalization(momentum=_BN_MOMENTUM),
+              tf.keras.layers.ReLU()]
   # Small at first: training starts from about plain bicubic upsampling.
   stack.append(conv(channels, 3, padding="same",
                     kernel_initializer=_small_init()))
@@ -141,6 +151,12 @@ class ComCNN(CompressionModel):
       image.
     compact_skip: ComCNN predicts a residual over the 2x2 average of the
       image (else the compact image directly, as in the paper).
+    rec_resolution: where RecCNN's layers work: "half" (shipped), on the
+      decoded compact image, ending in depth-to-space to a full-resolution
+      residual that is added to the bicubic upsampling; or "full", on the
+      bicubic-upsampled image itself (the paper). "half" costs about a
+      quarter of the arithmetic and each layer sees twice as far (step
+      times in BUILD_NOTES.md).
     train_part: which network training updates: "rec", "com" (the turns) or
       "both" (jointly, each through its own path).
     lmbda: weight of the MSE in the loss (JPEG's rate has no gradient).
@@ -150,18 +166,22 @@ class ComCNN(CompressionModel):
   multiple = 2
   quality_argument = "jpeg_quality"
   latent_channels = 3
-  tiny_config = {"filters": 16, "rec_layers": 4}
+  tiny_config = {"filters": 16, "rec_layers": 4, "rec_resolution": "half"}
   tensor_names = ("jpeg_bytes", "image_shape")
 
   def __init__(self, jpeg_quality=50, train_qualities: Sequence[int] = (
       10, 20, 30, 40, 50, 60, 70, 80, 90), filters=64, rec_layers=20,
                color="rgb", chroma_downsampling=True, compact_skip=True,
-               train_part="both", lmbda=1.0, **kwargs):
+               rec_resolution="half", train_part="both", lmbda=1.0,
+               **kwargs):
     super().__init__(lmbda=lmbda, **kwargs)
     if not 1 <= int(jpeg_quality) <= 100:
       raise ValueError(f"JPEG quality {jpeg_quality} is outside 1..100")
     if color not in ("rgb", "per_channel"):
       raise ValueError(f"color must be 'rgb' or 'per_channel', not {color!r}")
+    if rec_resolution not in ("full", "half"):
+      raise ValueError(f"rec_resolution must be 'full' or 'half', not "
+                       f"{rec_resolution!r}")
     if train_part not in ("rec", "com", "both"):
       raise ValueError(f"train_part must be rec, com or both, not "
                        f"{train_part!r}")
@@ -172,11 +192,14 @@ class ComCNN(CompressionModel):
     self.color = color
     self.chroma_downsampling = bool(chroma_downsampling)
     self.compact_skip = bool(compact_skip)
+    self.rec_resolution = rec_resolution
     self.train_part = train_part
     net_channels = 3 if color == "rgb" else 1
     self.com_cnn = _com_cnn(net_channels, self.filters)
-    self.rec_cnn = _rec_cnn(net_channels, self.filters, self.rec_layers)
-    self.upsample = BicubicUpsample(3)
+    self.rec_cnn = _rec_cnn(
+        net_channels * (4 if rec_resolution == "half" else 1), self.filters,
+        self.rec_layers)
+    self.upsample = BicubicUpsample(3, dtype="float32")
     self.com_cnn.trainable = train_part in ("com", "both")
     self.rec_cnn.trainable = train_part in ("rec", "both")
     self.build_eagerly()
@@ -198,19 +221,29 @@ class ComCNN(CompressionModel):
   def compact(self, x, training=False):
     """ComCNN: float image `[B, H, W, 3]` (H, W even) -> float compact image
     `[B, H/2, W/2, 3]`, on the 0..255 scale."""
-    x = tf.cast(x, self.compute_dtype) / 255.0 - 0.5
-    c = self._per_channel(lambda t: self.com_cnn(t, training=training), x)
+    # The networks compute in the policy's dtype (bfloat16 under
+    # mixed_bfloat16); the skip paths and the sums stay in float32.
+    x = tf.cast(x, tf.float32) / 255.0 - 0.5
+    c = tf.cast(self._per_channel(
+        lambda t: self.com_cnn(t, training=training),
+        tf.cast(x, self.compute_dtype)), tf.float32)
     if self.compact_skip:
       c = c + tf.nn.avg_pool2d(x, 2, 2, "VALID")
-    return (tf.cast(c, tf.float32) + 0.5) * 255.0
+    return (c + 0.5) * 255.0
 
   def reconstruct(self, d, training=False):
     """RecCNN: decoded compact image (0..255) -> reconstruction (0..255)."""
-    d = tf.cast(d, self.compute_dtype) / 255.0 - 0.5
+    d = tf.cast(d, tf.float32) / 255.0 - 0.5
     up = self.upsample(d)
-    residual = self._per_channel(lambda t: self.rec_cnn(t, training=training),
-                                 up)
-    return (tf.cast(up + residual, tf.float32) + 0.5) * 255.0
+    if self.rec_resolution == "half":
+      residual = self._per_channel(lambda t: tf.nn.depth_to_space(
+          self.rec_cnn(t, training=training), 2),
+                                   tf.cast(d, self.compute_dtype))
+    else:
+      residual = self._per_channel(
+          lambda t: self.rec_cnn(t, training=training),
+          tf.cast(up, self.compute_dtype))
+    return (up + tf.cast(residual, tf.float32) + 0.5) * 255.0
 
   @staticmethod
   def to_uint8(c):
@@ -305,5 +338,7 @@ class ComCNN(CompressionModel):
             "filters": self.filters, "rec_layers": self.rec_layers,
             "color": self.color,
             "chroma_downsampling": self.chroma_downsampling,
-            "compact_skip": self.compact_skip, "train_part": self.train_part,
+            "compact_skip": self.compact_skip,
+            "rec_resolution": self.rec_resolution,
+            "train_part": self.train_part,
             "lmbda": self.lmbda}
