@@ -65,24 +65,34 @@ def main(argv):
       comcnn._small_init = small_init  # pylint: disable=protected-access
       tf.keras.layers.BatchNormalization = batch_norm
       tf.keras.mixed_precision.set_global_policy("float32")
-    decoded, _ = model._jpeg_batch(model.compact(x), False)  # pylint: disable=protected-access
+    decoded, _, _ = model._jpeg_batch(model.compact(x), False)  # pylint: disable=protected-access
     optimizer = tf.keras.optimizers.Adam(float(lr))
     variables = model.rec_cnn.trainable_variables
     optimizer.build(variables)  # its slots, outside the traced step
 
-    @tf.function
-    def step():
-      with tf.GradientTape() as tape:
-        loss = tf.reduce_mean((model.reconstruct(decoded, training=True) - x)
-                              ** 2)
-      optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-      return loss
-
+    step = _train_step(model, decoded, x, optimizer, variables)
     losses = [float(step()) for _ in range(FLAGS.steps)]
     y = model.reconstruct(decoded).numpy()
     psnr = 10 * np.log10(255.0 ** 2 / np.mean((y - x) ** 2))
     print(f"| {lr} | {last} | {bn} | {precision} | {losses[0]:.1f} -> "
           f"{losses[-1]:.1f} | {psnr:.2f} |", flush=True)
+
+
+
+def _train_step(model, decoded, x, optimizer, variables):
+  """One traced RecCNN step on the fixed batch (decoded -> x)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  @tf.function
+  def step():
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_mean((model.reconstruct(decoded, training=True) - x)
+                            ** 2)
+    optimizer.apply_gradients(
+        zip(tape.gradient(loss, variables), variables, strict=True))
+    return loss
+
+  return step
 
 
 if __name__ == "__main__":

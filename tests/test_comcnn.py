@@ -87,7 +87,8 @@ def test_training_bits_are_the_real_jpeg_bytes():
       np.float32)
   out = model(x, training=True)
   compact = model.to_uint8(model.compact(x, training=True))
-  expected = sum(len(tf.io.encode_jpeg(c, quality=30).numpy()) for c in compact)
+  expected = sum(len(tf.io.encode_jpeg(c, quality=30, optimize_size=True)
+                     .numpy()) for c in compact)
   assert float(out["bits"]) == 8 * expected
 
 
@@ -134,3 +135,19 @@ def test_weights_folder_serves_training_in_the_other_turn(tmp_path):
     for a, b in zip(getattr(saved, net).weights, getattr(fresh, net).weights,
                     strict=True):
       np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_optimized_huffman_tables_shrink_the_payload_not_the_pixels():
+  tf.keras.utils.set_random_seed(0)
+  image = smooth_image(96, 128)
+  strings, decoded = [], []
+  for optimize in (True, False):
+    tf.keras.utils.set_random_seed(0)
+    model = zoo.build("comcnn", jpeg_quality=30, optimize_huffman=optimize,
+                      **TINY)
+    assert model.get_config()["optimize_huffman"] is optimize
+    string, shape = model.compress(image)
+    strings.append(string.numpy()[0])
+    decoded.append(model.decompress(string, shape).numpy())
+  assert len(strings[0]) < len(strings[1])
+  np.testing.assert_array_equal(decoded[0], decoded[1])

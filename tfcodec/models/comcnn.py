@@ -14,8 +14,9 @@ JPEG is not differentiable, so the two networks are trained in turns, as
 in the paper (`train_part`): RecCNN on the real JPEG outputs of a frozen
 ComCNN, and ComCNN through a frozen RecCNN with JPEG replaced by its
 straight-through approximation: the forward pass uses the real codec
-output, the backward pass treats the codec as the identity (see
-`CompactJPEG`).
+output, the backward pass treats the codec as the identity (`call`). JPEG's
+rate can reach ComCNN's gradient through a differentiable proxy
+(`rate_proxy_scale`, `tfcodec.layers.jpeg_rate`).
 
 Departures from the paper, each measured in the model card: colour rather
 than grey (`color`); ComCNN predicts the compact image as a residual on
@@ -29,6 +30,7 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from tfcodec.layers import jpeg_rate
 from tfcodec.models.base import CompressionModel
 
 __all__ = ["ComCNN", "BicubicUpsample", "bicubic_phase_taps"]
@@ -149,6 +151,9 @@ class ComCNN(CompressionModel):
       separately.
     chroma_downsampling: JPEG's 4:2:0 chroma subsampling of the compact
       image.
+    optimize_huffman: JPEG with Huffman tables optimized for the image
+      (`encode_jpeg`'s `optimize_size`), as the Pillow JPEG baseline codes
+      with; lossless, so it changes the rate and never the pixels.
     compact_skip: ComCNN predicts a residual over the 2x2 average of the
       image (else the compact image directly, as in the paper).
     rec_resolution: where RecCNN's layers work: "half" (shipped), on the
@@ -159,6 +164,17 @@ class ComCNN(CompressionModel):
       times in BUILD_NOTES.md).
     train_part: which network training updates: "rec", "com" (the turns) or
       "both" (jointly, each through its own path).
+    rate_proxy_scale: when ComCNN trains, JPEG's rate gets a gradient from
+      `tfcodec.layers.jpeg_rate.jpeg_rate_proxy` times this (bits per proxy
+      unit, measured by `python -m models.jpeg_rate_fit`); the rate's value
+      stays the real JPEG's. 0 (the default): no rate gradient, ComCNN sees
+      only the distortion, as in the paper.
+    rate_weights: with the proxy, the weight of each `train_qualities`
+      entry's rate in the loss (default 1 each). The loss is
+      `lmbda * mse + sum(weight * bits) / pixels`; weights equal to the
+      slope of the current MSE-rate curve at each quality (MSE per bpp) make
+      ComCNN trade rate for distortion only where that beats changing the
+      JPEG quality.
     lmbda: weight of the MSE in the loss (JPEG's rate has no gradient).
     **kwargs: passed to `tf.keras.Model`.
   """
@@ -171,9 +187,9 @@ class ComCNN(CompressionModel):
 
   def __init__(self, jpeg_quality=50, train_qualities: Sequence[int] = (
       10, 20, 30, 40, 50, 60, 70, 80, 90), filters=64, rec_layers=20,
-               color="rgb", chroma_downsampling=True, compact_skip=True,
-               rec_resolution="half", train_part="both", lmbda=1.0,
-               **kwargs):
+               color="rgb", chroma_downsampling=True, optimize_huffman=True,
+               compact_skip=True, rec_resolution="half", train_part="both",
+               rate_proxy_scale=0.0, rate_weights=None, lmbda=1.0, **kwargs):
     super().__init__(lmbda=lmbda, **kwargs)
     if not 1 <= int(jpeg_quality) <= 100:
       raise ValueError(f"JPEG quality {jpeg_quality} is outside 1..100")
@@ -191,9 +207,17 @@ class ComCNN(CompressionModel):
     self.rec_layers = int(rec_layers)
     self.color = color
     self.chroma_downsampling = bool(chroma_downsampling)
+    self.optimize_huffman = bool(optimize_huffman)
     self.compact_skip = bool(compact_skip)
     self.rec_resolution = rec_resolution
     self.train_part = train_part
+    self.rate_proxy_scale = float(rate_proxy_scale)
+    if rate_weights is None:
+      rate_weights = [1.0] * len(self.train_qualities)
+    self.rate_weights = [float(w) for w in rate_weights]
+    if len(self.rate_weights) != len(self.train_qualities):
+      raise ValueError(f"rate_weights has {len(self.rate_weights)} entries "
+                       f"for {len(self.train_qualities)} train_qualities")
     net_channels = 3 if color == "rgb" else 1
     self.com_cnn = _com_cnn(net_channels, self.filters)
     self.rec_cnn = _rec_cnn(
@@ -251,10 +275,12 @@ class ComCNN(CompressionModel):
 
   def _encode_jpeg(self, compact_uint8, quality: int):
     return tf.io.encode_jpeg(compact_uint8, quality=quality,
-                             chroma_downsampling=self.chroma_downsampling)
+                             chroma_downsampling=self.chroma_downsampling,
+                             optimize_size=self.optimize_huffman)
 
   def _jpeg_batch(self, c, training):
-    """Real JPEG round trip of each compact image: (decoded, bytes each)."""
+    """Real JPEG round trip of each compact image: (decoded, bytes each,
+    index of each one's quality in the qualities used)."""
     c8 = self.to_uint8(c)
     qualities = self.train_qualities if training else [self.jpeg_quality]
     index = self._noise_keys.index
@@ -281,21 +307,30 @@ class ComCNN(CompressionModel):
             tf.TensorSpec([None, None, 3], tf.uint8),
             tf.TensorSpec([], tf.int32)))
     decoded = tf.ensure_shape(decoded, c8.shape)
-    return tf.cast(decoded, tf.float32), nbytes
+    return tf.cast(decoded, tf.float32), nbytes, choice
 
   def call(self, x, training=False):
     c = self.compact(x, training=training)
-    decoded, nbytes = self._jpeg_batch(c, training)
+    decoded, nbytes, choice = self._jpeg_batch(c, training)
+    bits = 8.0 * tf.cast(tf.reduce_sum(nbytes), tf.float32)
     if training and self.train_part != "rec":
       # Straight through: the real codec output forward, the identity
       # backward, so ComCNN learns through the frozen (or joint) RecCNN.
       decoded = c + tf.stop_gradient(decoded - c)
+      if self.rate_proxy_scale:
+        # The real rate's value, the proxy's gradient.
+        qualities = self.train_qualities
+        tables = tf.gather(np.stack([
+            jpeg_rate.quantization_tables(q) for q in qualities]), choice)
+        weights = tf.gather(tf.constant(self.rate_weights, tf.float32),
+                            choice)
+        proxy = jpeg_rate.jpeg_rate_proxy(c, tables, self.chroma_downsampling)
+        bits += self.rate_proxy_scale * tf.reduce_sum(
+            weights * (proxy - tf.stop_gradient(proxy)))
     else:
       decoded = tf.stop_gradient(decoded)
     x_hat = self.reconstruct(decoded, training=training)
-    return {"x_hat": x_hat, "bits": 8.0 * tf.cast(tf.reduce_sum(nbytes),
-                                                  tf.float32),
-            "compact": c}
+    return {"x_hat": x_hat, "bits": bits, "compact": c}
 
   # -- coding -------------------------------------------------------------------
 
@@ -338,7 +373,10 @@ class ComCNN(CompressionModel):
             "filters": self.filters, "rec_layers": self.rec_layers,
             "color": self.color,
             "chroma_downsampling": self.chroma_downsampling,
+            "optimize_huffman": self.optimize_huffman,
             "compact_skip": self.compact_skip,
             "rec_resolution": self.rec_resolution,
             "train_part": self.train_part,
+            "rate_proxy_scale": self.rate_proxy_scale,
+            "rate_weights": list(self.rate_weights),
             "lmbda": self.lmbda}
