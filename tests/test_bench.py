@@ -1,5 +1,6 @@
 """Benchmark, codecs, plots and Bjøntegaard deltas."""
 
+import inspect
 import json
 import os
 
@@ -8,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import smooth_image
-from tfcodec import bench, cli, codecs, plot
+from tfcodec import bench, cli, codecs, plot, zoo
 from tfcodec import io as tio
 
 PILLOW_CODECS = ["jpeg420", "jpeg444", "webp", "jpeg2000", "avif"]
@@ -183,3 +184,13 @@ def test_a_codec_that_fails_is_skipped_with_a_note(folder, monkeypatch,
                             workers=1, progress=False)
   assert [e["name"] for e in results["codecs"]] == ["jpeg420"]
   assert "cjxl failed (exit 3): broken encoder" in results["skipped"]["jpegxl"]
+
+
+def test_a_models_cache_key_follows_its_familys_source(tmp_path, monkeypatch):
+  quality = zoo.default_quality("comcnn")
+  before = bench._weights_fingerprint("comcnn", quality)  # pylint: disable=protected-access
+  assert bench._weights_fingerprint("comcnn", quality) == before  # pylint: disable=protected-access
+  edited = tmp_path / "comcnn.py"
+  edited.write_text("# the family's code, changed\n")
+  monkeypatch.setattr(inspect, "getsourcefile", lambda obj: str(edited))
+  assert bench._weights_fingerprint("comcnn", quality) != before  # pylint: disable=protected-access

@@ -167,10 +167,17 @@ def _codec_worker(args):
 
 
 def _weights_fingerprint(name: str, quality: int) -> str:
+  """The weights folder's files and the family's source: a change to either
+  (new weights, or code that codes differently from the same weights, say
+  another JPEG option) measures again."""
+  import inspect  # pylint: disable=g-import-not-at-top
+
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   folder = zoo.weights_dir(name, quality)
+  source = inspect.getsourcefile(zoo.model_class(name))
   return "".join(_sha1_file(os.path.join(folder, f))
-                 for f in sorted(os.listdir(folder)) if not f.endswith(".md"))
+                 for f in sorted(os.listdir(folder))
+                 if not f.endswith(".md")) + _sha1_file(source)
 
 
 def run_bench(folder: str, models: Sequence[str] = (),
