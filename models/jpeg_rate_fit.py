@@ -11,6 +11,12 @@ each quality it fits real bits = slope * proxy + intercept over the crops
 correlation of the two: the proxy's gradient steers ComCNN only as well as
 the proxy ranks images of one quality. Only the slope reaches a gradient; its
 mean over the qualities is the scale comcnn uses (`rate_proxy_scale`).
+
+  python -m models.jpeg_rate_fit --evaluation=results/kodak_comcnn.json
+
+prints instead comcnn's `rate_weights` from a Kodak evaluation of comcnn
+(`models.evaluate`): at each quality, minus the slope of the mean MSE (0..255
+scale) against the mean bpp, by central differences (one-sided at the ends).
 """
 
 import json
@@ -23,11 +29,41 @@ flags.DEFINE_list("quality", ["10", "30", "50", "70", "90"], "JPEG qualities.")
 flags.DEFINE_integer("crop_size", 64, "Size of the half-size crops "
                      "(comcnn trains on 64x64 compact images); 0 = whole.")
 flags.DEFINE_string("output", None, "Optional JSON file for the figures.")
+flags.DEFINE_string("evaluation", None, "Print rate weights from this "
+                    "models.evaluate JSON of comcnn instead of fitting.")
 FLAGS = flags.FLAGS
+
+
+def rate_weights(evaluation: dict, model: str = "comcnn"):
+  """(qualities, weights): minus d(mean MSE)/d(mean bpp) at each quality."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  entry = next((e for e in evaluation["codecs"] if e["name"] == model), None)
+  if entry is None:
+    raise ValueError(f"no {model} in the evaluation")
+  qualities = sorted(int(q) for q in entry["per_image"])
+  if len(qualities) < 2:
+    raise ValueError(f"{model}: need at least two qualities for slopes")
+  bpp, mse = [], []
+  for q in qualities:
+    rows = entry["per_image"][str(q)] if str(q) in entry["per_image"] else \
+        entry["per_image"][q]
+    bpp.append(np.mean([r["bpp"] for r in rows]))
+    mse.append(np.mean([255.0 ** 2 / 10 ** (r["psnr-rgb"] / 10)
+                        for r in rows]))
+  slopes = -np.gradient(np.array(mse), np.array(bpp))
+  return qualities, [float(w) for w in slopes]
 
 
 def main(argv):
   del argv
+  if FLAGS.evaluation:
+    with open(FLAGS.evaluation) as f:
+      qualities, weights = rate_weights(json.load(f))
+    print("| JPEG quality | rate weight (MSE per bpp) |\n|---|---|")
+    for q, w in zip(qualities, weights, strict=True):
+      print(f"| {q} | {w:.1f} |")
+    print("\nrate_weights: " + json.dumps([round(w, 1) for w in weights]))
+    return
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 

@@ -119,3 +119,18 @@ def test_proxy_pads_like_jpeg_by_repeating_edges():
                              jpeg_rate.jpeg_rate_proxy(big, tables), rtol=1e-5)
   # Tiny images (a model's 1x1 build) work too.
   assert jpeg_rate.jpeg_rate_proxy(small[:, :1, :1], tables).shape == (1,)
+
+
+def test_rate_weights_are_the_mse_rate_slopes_of_an_evaluation():
+  from models import jpeg_rate_fit
+  # MSE = 300 - 200 * bpp exactly: every slope is 200 MSE per bpp.
+  rows = {str(q): [{"bpp": b, "psnr-rgb": 10 * np.log10(255.0 ** 2 / m)}]
+          for q, b, m in [(10, 0.1, 280.0), (50, 0.3, 240.0),
+                          (90, 0.75, 150.0)]}
+  evaluation = {"codecs": [{"name": "jpeg420", "per_image": {}},
+                           {"name": "comcnn", "per_image": rows}]}
+  qualities, weights = jpeg_rate_fit.rate_weights(evaluation)
+  assert qualities == [10, 50, 90]
+  np.testing.assert_allclose(weights, [200.0] * 3, rtol=1e-6)
+  with pytest.raises(ValueError, match="no conv_gru"):
+    jpeg_rate_fit.rate_weights(evaluation, "conv_gru")
