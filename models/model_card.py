@@ -73,6 +73,11 @@ def main(argv):
     q = r["quality"][i]
     jp = bench.interpolate(r["bpp"][i], j["bpp"], j["psnr-rgb"])
     jm = bench.interpolate(r["bpp"][i], j["bpp"], j["ms-ssim-rgb"])
+    if np.isnan(jp):
+      side = "below" if r["bpp"][i] < min(j["bpp"]) else "above"
+      lines.append(f"| {q} | {r['bpp'][i]:.4f} | n/a: {side} JPEG's range "
+                   f"({min(j['bpp']):.4f}-{max(j['bpp']):.4f} bpp) | | | |")
+      continue
     lines.append(f"| {q} | {r['bpp'][i]:.4f} | {jp:.2f} | "
                  f"{r['psnr-rgb'][i] - jp:+.2f} | {jm:.4f} | "
                  f"{r['ms-ssim-rgb'][i] - jm:+.4f} |")

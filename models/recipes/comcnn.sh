@@ -30,3 +30,17 @@ python -m models.package_weights --checkpoint_dir=runs/comcnn-h1-rec \
 #     --model_config='{"train_part": "rec", "rec_resolution": "half"}' \
 #     --learning_rate=3e-5 --lr_decay_at=0.7 --steps=500 \
 #     --checkpoint_dir=runs/comcnn-h3-rec --init_from=runs/comcnn-h2-com
+# Two more attempts (2026-11-23, float32: that machine had no AMX), measured
+# and not shipped, see comcnn.md: RecCNN's turn continued from the shipped
+# weights (validation flat at 24.43-24.52 dB over 1,100 steps, stopped), and
+# ComCNN's turn with the JPEG rate proxy (24.58 dB at 0.391 bpp -> 23.52 dB
+# at 0.434 bpp in 250 steps, stopped):
+#   python -m models.train $COMMON --precision=float32 \
+#     --model_config='{"train_part": "rec", "rec_resolution": "half"}' \
+#     --learning_rate=1e-4 --lr_decay_at=0.8 --steps=4000 \
+#     --checkpoint_dir=runs/comcnn-h4-rec --init_from=tfcodec/weights/comcnn
+#   python -m models.jpeg_rate_fit --evaluation=results/kodak_comcnn.json
+#   python -m models.train $COMMON --precision=float32 \
+#     --model_config='{"train_part": "com", "rec_resolution": "half", "rate_proxy_scale": 2.67, "rate_weights": [1367.3, 976.5, 521.5, 361.5, 274.9, 216.3, 155.1, 96.2, 52.6]}' \
+#     --learning_rate=1e-4 --lr_decay_at=0.8 --steps=600 \
+#     --checkpoint_dir=runs/comcnn-h5-com --init_from=tfcodec/weights/comcnn
