@@ -32,6 +32,10 @@ flags.DEFINE_list("webp_qualities", [str(q) for q in range(0, 96, 5)],
 flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
                   "Published curves (../shared/anchors) to compare with.")
 flags.DEFINE_string("plot", None, "Rate-distortion plot to write (.png/.svg).")
+flags.DEFINE_list("with_models", [],
+                  "Other zoo models, at their shipped qualities, measured in "
+                  "the same run: plotted, and compared by Bjontegaard deltas "
+                  "(e.g. comcnn beside comcnn_full).")
 flags.DEFINE_float("plot_max_bpp", 2.0, "Right edge of the plot.")
 flags.DEFINE_float("bd_max_bpp", None,
                    "Bjontegaard deltas over the model's points at or below "
@@ -74,6 +78,14 @@ def main(argv):
         cache_dir=FLAGS.cache)["codecs"]
     ours, classical = entries[0], entries[1:]
     per_quality = ours["per_image"]
+  if FLAGS.with_models:
+    others = bench.run_bench(FLAGS.data_dir, models=FLAGS.with_models,
+                             cache_dir=FLAGS.cache)["codecs"]
+    missing = set(FLAGS.with_models) - {e["name"] for e in others}
+    if missing:
+      raise app.UsageError(f"--with_models: no shipped weights for "
+                           f"{', '.join(sorted(missing))}")
+    classical = [*classical, *others]
   jpeg = next(c for c in classical if c["name"] == "jpeg420")
 
   curves = [plot.Curve(e["name"], e["results"]["bpp"],

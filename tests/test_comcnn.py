@@ -151,3 +151,52 @@ def test_optimized_huffman_tables_shrink_the_payload_not_the_pixels():
     decoded.append(model.decompress(string, shape).numpy())
   assert len(strings[0]) < len(strings[1])
   np.testing.assert_array_equal(decoded[0], decoded[1])
+
+
+def test_full_resolution_payload_is_a_jpeg_of_the_full_size_image():
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build("comcnn_full", jpeg_quality=40, **TINY)
+  assert model.scale == 1 and model.get_config()["scale"] == 1
+  image = smooth_image(37, 50)
+  string, shape = model.compress(image)
+  compact = np.asarray(Image.open(io.BytesIO(string.numpy()[0])))
+  # Padded to the model's multiple (RecCNN's space-to-depth), not halved.
+  assert compact.shape == (38, 50, 3)
+  # ComCNN starts close to its skip, the image itself: the compact image
+  # is about the image (edge padding aside), before JPEG.
+  c = model.compact(tf.cast(image[None], tf.float32)).numpy()[0]
+  assert np.abs(c - image).mean() < 2.0
+  decoded = model.decompress(string, shape).numpy()
+  assert decoded.shape == (37, 50, 3)
+
+
+def test_full_resolution_reccnn_adds_its_residual_to_the_decoded_image():
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build("comcnn_full", **TINY)
+  last = model.rec_cnn.layers[-1]
+  assert last.filters == 12  # space-to-depth: 4 pixel phases x RGB
+  decoded = tf.cast(smooth_image(10, 14)[None], tf.float32)
+  last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+  np.testing.assert_allclose(model.reconstruct(decoded), decoded, atol=1e-3)
+  kernel, bias = last.get_weights()
+  bias[4] = 0.1  # row phase 0, column phase 1, green
+  last.set_weights([kernel, bias])
+  delta = (model.reconstruct(decoded) - decoded).numpy()[0]
+  np.testing.assert_allclose(delta[0::2, 1::2, 1], 0.1 * 255, rtol=1e-4)
+  delta[0::2, 1::2, 1] = 0
+  np.testing.assert_allclose(delta, 0, atol=1e-3)
+
+
+@pytest.mark.parametrize("color", ["rgb", "per_channel"])
+def test_full_resolution_trains_in_both_colour_modes(color):
+  tf.keras.utils.set_random_seed(0)
+  model = zoo.build("comcnn_full", train_part="rec", color=color, **TINY)
+  x = np.stack([smooth_image(32, 48, seed=s) for s in range(2)]).astype(
+      np.float32)
+  out = model(x, training=True)
+  assert out["x_hat"].shape == x.shape and out["compact"].shape == x.shape
+
+
+def test_scale_must_be_one_or_two():
+  with pytest.raises(ValueError, match="scale must be 1 or 2"):
+    zoo.build("comcnn", scale=4, **TINY)

@@ -45,6 +45,7 @@ def _ensure_registered():
     register_model("factorized")(factorized.FactorizedPrior)
     register_model("hyperprior")(hyperprior.ScaleHyperprior)
     register_model("comcnn")(comcnn.ComCNN)
+    register_model("comcnn_full")(comcnn.ComCNNFull)
     register_model("conv_gru")(conv_gru.ConvGRUCodec)
 
 
