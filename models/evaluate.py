@@ -111,7 +111,8 @@ def main(argv):
                         for k, v in values.items()}
   bench.write_results({"dataset": os.path.abspath(FLAGS.data_dir),
                        "images": len(files), "codecs": [ours, *classical],
-                       "bd_against": deltas}, FLAGS.output)
+                       "bd_against": deltas,
+                       "bd_max_bpp": FLAGS.bd_max_bpp}, FLAGS.output)
   if FLAGS.plot:
     plot.plot_rd(curves + anchors, FLAGS.plot,
                  title=f"{FLAGS.model} on {len(files)} images "

@@ -96,7 +96,10 @@ def main(argv):
                  f"{np.mean([x['overhead_bytes'] for x in images]):.0f} |")
   deltas = evaluation.get("bd_against", {})
   if deltas:
-    lines += ["", f"Bjontegaard deltas of the whole {ours['name']} curve "
+    limit = evaluation.get("bd_max_bpp")
+    span = (f"the {ours['name']} curve's points up to {limit} bpp" if limit
+            else f"the whole {ours['name']} curve")
+    lines += ["", f"Bjontegaard deltas of {span} "
               f"(qualities {', '.join(map(str, r['quality']))}; PCHIP; "
               "negative BD-rate = fewer bits for the same quality; the "
               "Pillow codecs were measured in the same run, the published "
