@@ -119,7 +119,8 @@ def _com_cnn(channels, filters, stride):
       conv(filters, 3, strides=stride, padding="same", use_bias=False),
       tf.keras.layers.BatchNormalization(momentum=_BN_MOMENTUM),
       tf.keras.layers.ReLU(),
-      # Small at first: training starts from about the 2x2 average.
+      # Small at first: training starts from about the 2x2 average (the
+      # image itself at scale 1).
       conv(channels, 3, padding="same", kernel_initializer=_small_init()),
   ], name="com_cnn")
 
