@@ -65,27 +65,25 @@ def main(argv):
         for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]}
     ours = dict(bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}",
                                  per_quality), per_image=per_quality)
-    classical = bench.run_bench(FLAGS.data_dir, codec_names=list(sweeps),
-                                qualities=sweeps,
-                                cache_dir=FLAGS.cache)["codecs"]
+    entries = bench.run_bench(FLAGS.data_dir, models=FLAGS.with_models,
+                              codec_names=list(sweeps), qualities=sweeps,
+                              cache_dir=FLAGS.cache)["codecs"]
   else:
     # Shipped weights: measured through the benchmark, whose cache is keyed
     # by the weights' and images' hashes, so reruns only measure what changed.
     qualities = [int(q) for q in FLAGS.quality] or zoo.qualities(FLAGS.model)
-    entries = bench.run_bench(
-        FLAGS.data_dir, models=[FLAGS.model], codec_names=list(sweeps),
+    ours, *entries = bench.run_bench(
+        FLAGS.data_dir, models=[FLAGS.model, *FLAGS.with_models],
+        codec_names=list(sweeps),
         qualities={FLAGS.model: qualities, **sweeps},
         cache_dir=FLAGS.cache)["codecs"]
-    ours, classical = entries[0], entries[1:]
     per_quality = ours["per_image"]
-  if FLAGS.with_models:
-    others = bench.run_bench(FLAGS.data_dir, models=FLAGS.with_models,
-                             cache_dir=FLAGS.cache)["codecs"]
-    missing = set(FLAGS.with_models) - {e["name"] for e in others}
-    if missing:
-      raise app.UsageError(f"--with_models: no shipped weights for "
-                           f"{', '.join(sorted(missing))}")
-    classical = [*classical, *others]
+  missing = set(FLAGS.with_models) - {e["name"] for e in entries}
+  if missing:
+    raise app.UsageError(f"--with_models: no shipped weights for "
+                         f"{', '.join(sorted(missing))}")
+  # The Pillow codecs first, then the other zoo models.
+  classical = sorted(entries, key=lambda e: e["name"] not in sweeps)
   jpeg = next(c for c in classical if c["name"] == "jpeg420")
 
   curves = [plot.Curve(e["name"], e["results"]["bpp"],
