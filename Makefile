@@ -6,6 +6,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= /tmp/tfcodec-demo
+# Test processes (pytest-xdist), one test file at a time each.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-slow install lint clean kodak
 
@@ -25,7 +27,7 @@ demo: install
 	$(BIN)/tfcodec decompress $(OUT)/sample.tfc $(OUT)/sample.png --reference tests/data/sample.png
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-slow: install
 	$(BIN)/python -m pytest -q -m slow

@@ -46,7 +46,9 @@ setup(
     extras_require={
         # gRPC client (PredictRequest protos); the release that matches TF.
         "serving": ["tensorflow-serving-api==2.14.1"],
-        "test": ["pytest>=7", "tensorflow-serving-api==2.14.1"],
+        # pytest-xdist: `make test` spreads the test files over TEST_WORKERS
+        # processes.
+        "test": ["pytest>=7", "pytest-xdist>=3", "tensorflow-serving-api==2.14.1"],
     },
     entry_points={"console_scripts": ["tfcodec=tfcodec.cli:run"]},
 )
