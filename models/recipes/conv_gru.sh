@@ -8,6 +8,11 @@
 # 2. The context model alone (the codec frozen) on 128x128 crops: on 32x32
 #    crops the codes are 2x2, so the context model never saw a code away
 #    from the border.
+# 3. (a later session) The codec again from the weights of step 2, Adam 3e-4
+#    until step 960, then 3e-5. The run was started with --steps=2000
+#    --log_every=50 and resumed from its step-200 checkpoint with the
+#    command below, to fit the session.
+# 4. The context model alone again, for the new codes.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -20,4 +25,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-2-context \
   --output_dir=runs/conv_gru-final --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1200 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final \
+  --checkpoint_dir=runs/conv_gru-3
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-3 \
+  --checkpoint_dir=runs/conv_gru-4-context \
+  --output_dir=runs/conv_gru-final-2 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-2).
