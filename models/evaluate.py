@@ -11,7 +11,8 @@ measured in the same run. Then the Bjontegaard deltas (PCHIP) of the model's
 curve against Pillow JPEG 4:2:0 and WebP (measured in the same run) and the
 published anchors (--anchors). Writes everything as JSON, and the
 rate-distortion plot (PNG or SVG) with --plot. `--weights_dir` evaluates a
-weights folder that is not shipped (e.g. from `models.package_weights`).
+weights folder that is not shipped (e.g. from `models.package_weights`),
+at every quality it serves or at those --quality names.
 """
 
 import os
@@ -57,12 +58,21 @@ def main(argv):
   sweeps = {"jpeg420": [int(q) for q in FLAGS.jpeg_qualities],
             "webp": [int(q) for q in FLAGS.webp_qualities]}
   if FLAGS.weights_dir:
-    q = zoo.read_config(FLAGS.weights_dir)["quality"]
-    model = zoo.load_from_dir(FLAGS.weights_dir)
-    per_quality = {q: [
-        dict(bench.measure_model(model, FLAGS.model, q, tio.read_image(f)),
-             image=os.path.basename(f))
-        for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]}
+    have = zoo.dir_qualities(FLAGS.weights_dir)
+    qualities = [int(q) for q in FLAGS.quality] or have
+    unknown = sorted(set(qualities) - set(have))
+    if unknown:
+      raise app.UsageError(
+          f"{FLAGS.weights_dir}: no weights for quality "
+          f"{', '.join(map(str, unknown))} (it serves "
+          f"{', '.join(map(str, have))})")
+    per_quality = {}
+    for q in qualities:
+      model = zoo.load_from_dir(FLAGS.weights_dir, q)
+      per_quality[q] = [
+          dict(bench.measure_model(model, FLAGS.model, q, tio.read_image(f)),
+               image=os.path.basename(f))
+          for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]
     ours = dict(bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}",
                                  per_quality), per_image=per_quality)
     entries = bench.run_bench(FLAGS.data_dir, models=FLAGS.with_models,

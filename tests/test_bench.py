@@ -3,6 +3,8 @@
 import inspect
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -194,3 +196,26 @@ def test_a_models_cache_key_follows_its_familys_source(tmp_path, monkeypatch):
   edited.write_text("# the family's code, changed\n")
   monkeypatch.setattr(inspect, "getsourcefile", lambda obj: str(edited))
   assert bench._weights_fingerprint("comcnn", quality) != before  # pylint: disable=protected-access
+
+
+def test_evaluate_weights_dir_measures_each_quality_it_is_asked_for(
+    folder, tmp_path):
+  # A folder that serves several qualities (conv_gru: the iteration count)
+  # is measured at each --quality, not once at the quality it was saved at.
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  weights = zoo.weights_dir("conv_gru", 1)
+  out = tmp_path / "eval.json"
+  args = [sys.executable, "-m", "models.evaluate", "--model=conv_gru",
+          f"--weights_dir={weights}", f"--data_dir={folder}",
+          "--jpeg_qualities=30,60", "--webp_qualities=30,60", "--anchors=",
+          "--cache=", f"--output={out}"]
+  subprocess.run(args + ["--quality=1,3"], cwd=root, check=True,
+                 capture_output=True)
+  results = json.loads(out.read_text())["codecs"][0]["results"]
+  assert results["quality"] == [1, 3]
+  # 0.125 bpp per iteration before entropy coding.
+  assert 2 < results["bpp"][1] / results["bpp"][0] < 4
+  bad = subprocess.run(args + ["--quality=17"], cwd=root, capture_output=True,
+                       text=True)
+  assert bad.returncode != 0
+  assert f"{weights}: no weights for quality 17" in bad.stderr

@@ -90,12 +90,21 @@ def _shipped() -> Dict[str, Dict[int, str]]:
     if os.path.isfile(path):
       with open(path) as f:
         meta = json.load(f)
-      # One set of weights may serve several qualities, when the quality is
-      # a constructor argument (`quality_argument`, e.g. a JPEG quality).
-      for quality in meta.get("qualities") or [meta["quality"]]:
-        found.setdefault(meta["model"], {})[int(quality)] = os.path.dirname(
-            path)
+      for quality in _meta_qualities(meta):
+        found.setdefault(meta["model"], {})[quality] = os.path.dirname(path)
   return found
+
+
+def _meta_qualities(meta: dict) -> List[int]:
+  # One set of weights may serve several qualities, when the quality is a
+  # constructor argument (`quality_argument`, e.g. a JPEG quality or the
+  # number of iterations).
+  return sorted(int(q) for q in meta.get("qualities") or [meta["quality"]])
+
+
+def dir_qualities(path: str) -> List[int]:
+  """The qualities a weights folder serves (see `load_from_dir`)."""
+  return _meta_qualities(read_config(path))
 
 
 def qualities(name: str) -> List[int]:
