@@ -13,6 +13,9 @@
 #    --log_every=50 and resumed from its step-200 checkpoint with the
 #    command below, to fit the session.
 # 4. The context model alone again, for the new codes.
+# 5. (a third session) The codec again from the weights of step 4, with
+#    step 3's settings, in one run: Adam 3e-4 until step 960, then 3e-5.
+# 6. The context model alone again.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -36,4 +39,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-4-context \
   --output_dir=runs/conv_gru-final-2 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-2).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1200 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-2 \
+  --checkpoint_dir=runs/conv_gru-5
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-5 \
+  --checkpoint_dir=runs/conv_gru-6-context \
+  --output_dir=runs/conv_gru-final-3 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-3).
