@@ -49,45 +49,31 @@ FLAGS = flags.FLAGS
 def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from tqdm import tqdm  # pylint: disable=g-import-not-at-top
 
   from tfcodec import bench, plot, zoo  # pylint: disable=g-import-not-at-top
-  from tfcodec import io as tio
 
   files = bench.list_images(FLAGS.data_dir)
   sweeps = {"jpeg420": [int(q) for q in FLAGS.jpeg_qualities],
             "webp": [int(q) for q in FLAGS.webp_qualities]}
+  weights_dirs, qualities = {}, [int(q) for q in FLAGS.quality]
   if FLAGS.weights_dir:
     have = zoo.dir_qualities(FLAGS.weights_dir)
-    qualities = [int(q) for q in FLAGS.quality] or have
     unknown = sorted(set(qualities) - set(have))
     if unknown:
       raise app.UsageError(
           f"{FLAGS.weights_dir}: no weights for quality "
           f"{', '.join(map(str, unknown))} (it serves "
           f"{', '.join(map(str, have))})")
-    per_quality = {}
-    for q in qualities:
-      model = zoo.load_from_dir(FLAGS.weights_dir, q)
-      per_quality[q] = [
-          dict(bench.measure_model(model, FLAGS.model, q, tio.read_image(f)),
-               image=os.path.basename(f))
-          for f in tqdm(files, desc=f"{FLAGS.model} q{q}")]
-    ours = dict(bench.to_results(FLAGS.model, f"tfcodec {FLAGS.model}",
-                                 per_quality), per_image=per_quality)
-    entries = bench.run_bench(FLAGS.data_dir, models=FLAGS.with_models,
-                              codec_names=list(sweeps), qualities=sweeps,
-                              cache_dir=FLAGS.cache)["codecs"]
-  else:
-    # Shipped weights: measured through the benchmark, whose cache is keyed
-    # by the weights' and images' hashes, so reruns only measure what changed.
-    qualities = [int(q) for q in FLAGS.quality] or zoo.qualities(FLAGS.model)
-    ours, *entries = bench.run_bench(
-        FLAGS.data_dir, models=[FLAGS.model, *FLAGS.with_models],
-        codec_names=list(sweeps),
-        qualities={FLAGS.model: qualities, **sweeps},
-        cache_dir=FLAGS.cache)["codecs"]
-    per_quality = ours["per_image"]
+    weights_dirs = {FLAGS.model: FLAGS.weights_dir}
+  # Measured through the benchmark (no --quality: every quality the weights
+  # serve), whose cache is keyed by the weights' and images' hashes, so
+  # reruns only measure what changed.
+  ours, *entries = bench.run_bench(
+      FLAGS.data_dir, models=[FLAGS.model, *FLAGS.with_models],
+      codec_names=list(sweeps),
+      qualities={FLAGS.model: qualities, **sweeps},
+      cache_dir=FLAGS.cache, weights_dirs=weights_dirs)["codecs"]
+  per_quality = ours["per_image"]
   missing = set(FLAGS.with_models) - {e["name"] for e in entries}
   if missing:
     raise app.UsageError(f"--with_models: no shipped weights for "

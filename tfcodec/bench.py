@@ -166,14 +166,16 @@ def _codec_worker(args):
                        tio.read_image(path))
 
 
-def _weights_fingerprint(name: str, quality: int) -> str:
-  """The weights folder's files and the family's source: a change to either
-  (new weights, or code that codes differently from the same weights, say
-  another JPEG option) measures again."""
+def _weights_fingerprint(name: str, quality: int,
+                         folder: Optional[str] = None) -> str:
+  """The weights folder's files (the shipped one unless `folder`) and the
+  family's source: a change to either (new weights, or code that codes
+  differently from the same weights, say another JPEG option) measures
+  again."""
   import inspect  # pylint: disable=g-import-not-at-top
 
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
-  folder = zoo.weights_dir(name, quality)
+  folder = folder or zoo.weights_dir(name, quality)
   source = inspect.getsourcefile(zoo.model_class(name))
   return "".join(_sha1_file(os.path.join(folder, f))
                  for f in sorted(os.listdir(folder))
@@ -184,27 +186,38 @@ def run_bench(folder: str, models: Sequence[str] = (),
               codec_names: Sequence[str] = (),
               qualities: Optional[Dict[str, Sequence[int]]] = None,
               cache_dir: Optional[str] = None, workers: int = 2,
-              progress: bool = True) -> Dict:
-  """Measures models and codecs over every image in `folder`."""
+              progress: bool = True,
+              weights_dirs: Optional[Dict[str, str]] = None) -> Dict:
+  """Measures models and codecs over every image in `folder`.
+
+  A model named in `weights_dirs` is measured from that weights folder
+  (`zoo.load_from_dir`) instead of its shipped weights.
+  """
   from tfcodec import codecs, zoo  # pylint: disable=g-import-not-at-top
   qualities = qualities or {}
+  weights_dirs = weights_dirs or {}
   files = list_images(folder)
   hashes = {f: _sha1_file(f) for f in files}
   cache = _Cache(cache_dir)
   entries, skipped = [], {}
 
   for name in models:
-    qs = list(qualities.get(name) or zoo.qualities(name))
+    weights = weights_dirs.get(name)
+    qs = list(qualities.get(name) or (zoo.dir_qualities(weights) if weights
+                                      else zoo.qualities(name)))
     if not qs:
       skipped[name] = "no shipped weights"
       continue
     per_quality = {}
     for q in qs:
-      fingerprint = _weights_fingerprint(name, q)
+      fingerprint = _weights_fingerprint(name, q, weights)
       keys = {f: ["model", name, q, fingerprint, hashes[f]] for f in files}
       rows = {f: cache.get(keys[f]) for f in files}
       todo = [f for f in files if rows[f] is None]
-      model = zoo.load(name, q) if todo else None
+      model = None
+      if todo:
+        model = (zoo.load_from_dir(weights, q) if weights
+                 else zoo.load(name, q))
       for f in tqdm(todo, desc=f"{name} q{q}", disable=not progress):
         rows[f] = dict(measure_model(model, name, q, tio.read_image(f)),
                        image=os.path.basename(f))

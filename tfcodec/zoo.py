@@ -86,12 +86,11 @@ def _shipped() -> Dict[str, Dict[int, str]]:
   if not os.path.isdir(WEIGHTS_ROOT):
     return found
   for entry in sorted(os.listdir(WEIGHTS_ROOT)):
-    path = os.path.join(WEIGHTS_ROOT, entry, "config.json")
-    if os.path.isfile(path):
-      with open(path) as f:
-        meta = json.load(f)
+    folder = os.path.join(WEIGHTS_ROOT, entry)
+    if os.path.isfile(os.path.join(folder, "config.json")):
+      meta = read_config(folder)
       for quality in _meta_qualities(meta):
-        found.setdefault(meta["model"], {})[quality] = os.path.dirname(path)
+        found.setdefault(meta["model"], {})[quality] = folder
   return found
 
 
