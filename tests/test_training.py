@@ -158,3 +158,27 @@ def test_an_unknown_catalog_dataset_is_an_error(tmp_path):
   with pytest.raises(Exception, match="no_such_dataset"):
     tfds_local.load_split("train", 64, catalog="no_such_dataset",
                           data_dir=str(tmp_path))
+
+
+def test_logged_figures_are_per_image_means_whatever_the_batching():
+  """Five images in batches of 2 (the last one short) log what one batch of
+  five logs: each batch counts for its images, not as one batch."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.keras.utils.set_random_seed(3)
+  model = zoo.build("hyperprior", num_filters=8, latent_channels=8)
+  model.build_eagerly()
+  model.compile(optimizer=tf.keras.optimizers.Adam(1e-3))
+  images = np.stack([smooth_image(64, 64, seed=30 + i) for i in range(5)])
+  # Make the images unlike each other, so that a wrong weighting shows.
+  images[4] = 255 - images[4] // 3
+  per_image = [model.evaluate(images[i:i + 1], verbose=0, return_dict=True)
+               for i in range(5)]
+  expected = {k: np.mean([r[k] for r in per_image]) for k in ("mse", "bpp")}
+  for batch in (5, 2):
+    logs = model.evaluate(tf.data.Dataset.from_tensor_slices(images).batch(
+        batch), verbose=0, return_dict=True)
+    for key, value in expected.items():
+      np.testing.assert_allclose(logs[key], value, rtol=1e-5,
+                                 err_msg=f"{key}, batches of {batch}")
+    np.testing.assert_allclose(
+        logs["psnr"], 10 * np.log10(255.0 ** 2 / expected["mse"]), rtol=1e-5)

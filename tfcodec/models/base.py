@@ -130,11 +130,15 @@ class CompressionModel(tf.keras.Model):
     return [self.loss_tracker, self.bpp_tracker, self.mse_tracker,
             self.psnr_tracker]
 
-  def _update_trackers(self, loss, bpp, mse):
-    self.loss_tracker.update_state(loss)
-    self.bpp_tracker.update_state(bpp)
-    self.mse_tracker.update_state(mse)
-    self.psnr_tracker.update_state(mse)
+  def _update_trackers(self, x, loss, bpp, mse):
+    """Adds one replica's batch means, weighted by its number of images, so
+    that the logged figures are per-image means over everything seen: a
+    short last batch (validation) or an uneven split across replicas does
+    not count for more than its images."""
+    images = tf.cast(tf.shape(x)[0], tf.float32)
+    for tracker, value in ((self.loss_tracker, loss), (self.bpp_tracker, bpp),
+                           (self.mse_tracker, mse), (self.psnr_tracker, mse)):
+      tracker.update_state(value, sample_weight=images)
     return {m.name: m.result() for m in self.metrics}
 
   @staticmethod
@@ -195,12 +199,12 @@ class CompressionModel(tf.keras.Model):
     if hasattr(self.optimizer, "get_unscaled_gradients"):
       gradients = self.optimizer.get_unscaled_gradients(gradients)
     self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
-    return self._update_trackers(loss, bpp, mse)
+    return self._update_trackers(x, loss, bpp, mse)
 
   def test_step(self, data):
     x, _ = self._unpack(data)
     outputs = self(x, training=False)
-    return self._update_trackers(*self.loss_terms(x, outputs))
+    return self._update_trackers(x, *self.loss_terms(x, outputs))
 
   def predict_step(self, data):
     return self(self._unpack(data)[0], training=False)["x_hat"]
