@@ -16,6 +16,14 @@
 # 5. (a third session) The codec again from the weights of step 4, with
 #    step 3's settings, in one run: Adam 3e-4 until step 960, then 3e-5.
 # 6. The context model alone again.
+# 7. (a fourth session) The codec again from the weights of step 6 on 64x64
+#    crops, batch 8 (the same pixels per step as 32 x 32x32), for 1,800
+#    steps: Adam 3e-4 until step 1440, then 3e-5. The run was started with
+#    --steps=1200, stopped at its step-100 checkpoint, resumed with
+#    --steps=1200 to step 300 and from there with the command below; the
+#    learning rate first changes at 80% of --steps, so steps 1-300 ran the
+#    same schedule as a --steps=1800 run.
+# 8. The context model alone again.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -50,4 +58,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-6-context \
   --output_dir=runs/conv_gru-final-3 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-3).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=64 --batch_size=8 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-3 \
+  --checkpoint_dir=runs/conv_gru-7-crop64
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-7-crop64 \
+  --checkpoint_dir=runs/conv_gru-8-context \
+  --output_dir=runs/conv_gru-final-4 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-4).
