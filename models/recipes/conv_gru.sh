@@ -24,6 +24,11 @@
 #    learning rate first changes at 80% of --steps, so steps 1-300 ran the
 #    same schedule as a --steps=1800 run.
 # 8. The context model alone again.
+# 9. (a fifth session) The codec again from the weights of step 8 on 128x128
+#    crops, batch 2 (again the same pixels per step), for 1,800 steps: Adam
+#    3e-4 until step 1440, then 3e-5. It ran in two parts across sessions,
+#    resumed from its step-400 checkpoint with the same command.
+# 10. The context model alone again.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -69,4 +74,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-8-context \
   --output_dir=runs/conv_gru-final-4 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-4).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-4 \
+  --checkpoint_dir=runs/conv_gru-9-crop128
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-9-crop128 \
+  --checkpoint_dir=runs/conv_gru-10-context \
+  --output_dir=runs/conv_gru-final-5 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-5).
