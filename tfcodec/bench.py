@@ -18,6 +18,9 @@ layout::
 
 Each list has one entry per quality: means over the images. bpp comes from
 real bytes (our container header included), PSNR and MS-SSIM are on RGB.
+"ms-ssim-rgb-db" is the mean of each image's MS-SSIM in dB; plots and
+BD-rates (`tfcodec.plot`) instead take the dB of the mean MS-SSIM, as
+CompressAI's plots do, because the published curves give only the mean.
 """
 
 import concurrent.futures
