@@ -14,7 +14,8 @@ from absl import app, flags, logging
 flags.DEFINE_string("model", "hyperprior", "Zoo model name.")
 flags.DEFINE_string("model_config", "{}",
                     "JSON dict of constructor arguments (e.g. num_filters).")
-flags.DEFINE_float("lmbda", 0.01, "Rate-distortion trade-off: bpp + lmbda*mse.")
+flags.DEFINE_float("lmbda", 0.01, "Rate-distortion trade-off: bpp + lmbda*mse "
+                   "(variable-rate models take lmbdas in --model_config).")
 flags.DEFINE_multi_string("data_dir", ["../shared/datasets/train"],
                           "Folder(s) of training images (searched "
                           "recursively), read through a tfds builder.")
@@ -60,9 +61,16 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   del argv
-  from tfcodec import training  # pylint: disable=g-import-not-at-top
+  from tfcodec import training, zoo  # pylint: disable=g-import-not-at-top
   model_config = json.loads(FLAGS.model_config)
-  model_config["lmbda"] = FLAGS.lmbda
+  if zoo.model_class(FLAGS.model).variable_rate:
+    # Each rate's lambda is in the model's lmbdas.
+    if FLAGS["lmbda"].present:
+      raise app.UsageError(f"--lmbda does not apply to {FLAGS.model}, which "
+                           "trains every rate at once (set lmbdas in "
+                           "--model_config)")
+  else:
+    model_config["lmbda"] = FLAGS.lmbda
   config = training.Config(
       model=FLAGS.model, model_config=model_config, data_dirs=FLAGS.data_dir,
       checkpoint_dir=FLAGS.checkpoint_dir, steps=FLAGS.steps,

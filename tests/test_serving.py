@@ -21,6 +21,7 @@ from export.serving import client_lib
 from tests.conftest import smooth_image
 from tfcodec import coding, zoo
 from tfcodec import io as tio
+from tfcodec.models import ScaleHyperprior
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUALITY = 3
@@ -91,7 +92,8 @@ def test_stock_model_serves_analysis_and_synthesis_over_rest(server):
     names = ["image_shape", "latents"]
     analysis = client_lib.rest_parse_response(
         client_lib.rest_predict(rest, served, body),
-        names + (["side_latents"] if name == "hyperprior" else []))
+        names + (["side_latents"] if isinstance(model, ScaleHyperprior)
+                 else []))
     body = {"signature_name": "synthesis",
             "inputs": {"latents": analysis["latents"].tolist(),
                        "image_shape": analysis["image_shape"].tolist()}}

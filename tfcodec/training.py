@@ -264,7 +264,8 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0,
   here from the rounded weights.
 
   `qualities`: for families with a `quality_argument`, every quality these
-  weights serve (the zoo lists each).
+  weights serve (the zoo lists each); by default, the model's own
+  `default_qualities()`.
   """
   import numpy as np  # pylint: disable=g-import-not-at-top
 
@@ -285,6 +286,7 @@ def save_weights(model, name: str, out_dir: str, quality: int = 0,
               for i, a in enumerate(arrays)})
   with open(os.path.join(out_dir, "config.json"), "w") as f:
     meta = {"model": name, "quality": quality}
+    qualities = qualities or model.default_qualities()
     if qualities:
       meta["qualities"] = [int(q) for q in qualities]
     json.dump({**meta, "config": model.get_config(),

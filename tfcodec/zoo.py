@@ -44,6 +44,7 @@ def _ensure_registered():
     from tfcodec.models import comcnn, conv_gru, factorized, hyperprior  # pylint: disable=g-import-not-at-top
     register_model("factorized")(factorized.FactorizedPrior)
     register_model("hyperprior")(hyperprior.ScaleHyperprior)
+    register_model("hyperprior_vr")(hyperprior.GainHyperprior)
     register_model("comcnn")(comcnn.ComCNN)
     register_model("comcnn_full")(comcnn.ComCNNFull)
     register_model("conv_gru")(conv_gru.ConvGRUCodec)

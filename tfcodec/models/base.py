@@ -14,14 +14,17 @@
 * `get_config()` returns exactly the constructor arguments.
 
 Training minimises `bpp + lmbda * mse` (MSE on the 0..255 scale) unless a
-family overrides `loss_terms`.
+family overrides `loss_terms`; a variable-rate model may return a per-sample
+`lmbda` from `call`, which then weighs each sample's MSE.
 """
 
+import contextlib
 import math
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_compression as tfc
+from tensorflow_compression.python.distributions import helpers as tfc_helpers
 
 __all__ = ["CompressionModel", "pad_to_multiple", "Coders"]
 
@@ -73,6 +76,30 @@ def pad_to_multiple(x, multiple):
   return x
 
 
+@contextlib.contextmanager
+def _compiled_tail_estimation():
+  """Runs tfc's tail estimation as one graph instead of eagerly.
+
+  Building a learned prior's coding tables estimates its tails with a
+  `tf.while_loop` of about 1,700 Adam steps, which tensorflow-compression
+  2.14.1 runs op by op when called eagerly: 12 s for the shipped
+  hyperprior's side prior on this CPU, 13-25 s for a tiny test model. Traced
+  as a `tf.function`, the same ops give bit-identical tables in 1.5-2 s
+  (`tests/test_coders.py`).
+  """
+  original = tfc_helpers.estimate_tails
+
+  def compiled(func, target, shape, dtype):
+    return tf.function(lambda: original(func, target, shape, dtype),
+                       autograph=False)()
+
+  tfc_helpers.estimate_tails = compiled
+  try:
+    yield
+  finally:
+    tfc_helpers.estimate_tails = original
+
+
 class CompressionModel(tf.keras.Model):
   """Base class of all zoo models: owns training and evaluation steps.
 
@@ -94,6 +121,9 @@ class CompressionModel(tf.keras.Model):
   #: one set of weights serves several qualities (e.g. a JPEG quality, a
   #: number of iterations); None when each quality has its own weights.
   quality_argument = None
+  #: Whether one model trains several trade-offs at once (its constructor
+  #: takes them, rather than one `lmbda`).
+  variable_rate = False
 
   def __init__(self, lmbda=0.01, **kwargs):
     super().__init__(**kwargs)
@@ -122,6 +152,12 @@ class CompressionModel(tf.keras.Model):
     num_pixels = tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), tf.float32)
     bpp = tf.cast(outputs["bits"], tf.float32) / num_pixels
     x_hat = tf.cast(outputs["x_hat"], tf.float32)
+    if "lmbda" in outputs:
+      # Variable-rate training: each sample's own trade-off.
+      mse_each = tf.reduce_mean(tf.math.squared_difference(x, x_hat),
+                                axis=[1, 2, 3])
+      return (bpp + tf.reduce_mean(outputs["lmbda"] * mse_each), bpp,
+              tf.reduce_mean(mse_each))
     mse = tf.reduce_mean(tf.math.squared_difference(x, x_hat))
     return bpp + self.lmbda * mse, bpp, mse
 
@@ -166,6 +202,19 @@ class CompressionModel(tf.keras.Model):
       return tf.random.stateless_uniform(shape, tf.stack([i, salt]), -0.5, 0.5)
     return tf.map_fn(one, tf.cast(index, tf.int64),
                      fn_output_signature=tf.float32)
+
+  def _per_sample_choice(self, batch, count: int, salt: int):
+    """One integer in [0, count) per sample of a training batch of `batch`.
+
+    Keyed like `_noise`: from the sample indexes when the batch carries
+    them (so a resumed or redistributed run draws the same), else random.
+    """
+    index = self._noise_keys.index
+    if index is None:
+      return tf.random.uniform([batch], 0, count, tf.int32)
+    return tf.map_fn(lambda i: tf.random.stateless_uniform(
+        [], tf.stack([i, tf.constant(salt, tf.int64)]), 0, count, tf.int32),
+                     tf.cast(index, tf.int64), fn_output_signature=tf.int32)
 
   def _perturb(self, t, salt: int):
     """`t` (cast to float32) plus uniform noise: the training proxy of
@@ -283,8 +332,9 @@ class CompressionModel(tf.keras.Model):
       model = tfc.ContinuousBatchedEntropyModel(**config)
       model.set_weights([np.asarray(a) for a in arrays])
     else:
-      model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=3,
-                                                compression=True)
+      with _compiled_tail_estimation():
+        model = tfc.ContinuousBatchedEntropyModel(prior, coding_rank=3,
+                                                  compression=True)
     tables = [model.cdf, model.cdf_offset, model.quantization_offset]
     self._coders.state[key] = (model.get_config(),
                                [t.numpy() for t in tables if t is not None])
@@ -332,6 +382,11 @@ class CompressionModel(tf.keras.Model):
     """The decoder's entropy-coding half: `compress`'s tensors ->
     {"latents", "image_shape"}, the inputs of `synthesis`."""
     raise NotImplementedError
+
+  def default_qualities(self):
+    """The zoo qualities one set of these weights serves unless told
+    otherwise (None: the one quality it is saved as)."""
+    return None
 
   def get_config(self):
     return {"lmbda": self.lmbda}

@@ -298,15 +298,9 @@ class ComCNN(CompressionModel):
     index of each one's quality in the qualities used)."""
     c8 = self.to_uint8(c)
     qualities = self.train_qualities if training else [self.jpeg_quality]
-    index = self._noise_keys.index
     batch = tf.shape(c8)[0]
     if training and len(qualities) > 1:
-      if index is None:
-        choice = tf.random.uniform([batch], 0, len(qualities), tf.int32)
-      else:
-        choice = tf.map_fn(lambda i: tf.random.stateless_uniform(
-            [], tf.stack([i, tf.constant(3, tf.int64)]), 0, len(qualities),
-            tf.int32), tf.cast(index, tf.int64), fn_output_signature=tf.int32)
+      choice = self._per_sample_choice(batch, len(qualities), salt=3)
     else:
       choice = tf.zeros([batch], tf.int32)
 

@@ -21,7 +21,7 @@ from tfcodec.layers import transforms
 from tfcodec.layers.integer import IntegerNetwork
 from tfcodec.models.base import CompressionModel
 
-__all__ = ["ScaleHyperprior"]
+__all__ = ["ScaleHyperprior", "GainHyperprior"]
 
 _DECODE_SPEC = [
     tf.TensorSpec(shape=(1,), dtype=tf.string),
@@ -80,15 +80,35 @@ class ScaleHyperprior(CompressionModel):
     self.hyper_synthesis_transform = transforms.hyper_synthesis_transform(
         self.num_filters, self.latent_channels, **kp)
     self.hyperprior = tfc.NoisyDeepFactorized(batch_shape=(self.num_filters,))
+    self._add_variables()
     self.build_eagerly()
+
+  def _add_variables(self):
+    """Variables beyond the transforms (none here; see `GainHyperprior`)."""
 
   def scale_fn(self, index):
     offset = math.log(self.scale_min)
     factor = (math.log(self.scale_max) - offset) / (self.num_scales - 1.0)
     return tf.math.exp(offset + factor * index)
 
+  def _analyze(self, x, rate=None):
+    """Image batch -> the latents that are quantized and coded."""
+    del rate  # One rate; see `GainHyperprior`.
+    return self.analysis_transform(x)
+
+  def _synthesize(self, y_hat, rate=None):
+    """Quantized latents -> reconstruction."""
+    del rate
+    return self.synthesis_transform(y_hat)
+
+  def _training_rates(self, batch):
+    """Per-sample rate indexes in training (None: one rate)."""
+    del batch
+    return None
+
   def call(self, x, training=False):
-    y = self.analysis_transform(x)
+    rate = self._training_rates(tf.shape(x)[0]) if training else None
+    y = self._analyze(x, rate)
     z = self.hyper_analysis_transform(tf.abs(y))
     if training:
       # What tfc's entropy models do in training, with our per-sample noise
@@ -110,10 +130,13 @@ class ScaleHyperprior(CompressionModel):
       z_hat, side_bits = side_entropy_model(z, training=False)
       indexes = self.hyper_synthesis_transform(z_hat)
       y_hat, bits = entropy_model(y, indexes, training=False)
-    x_hat = self.synthesis_transform(y_hat)
+    x_hat = self._synthesize(y_hat, rate)
     side_bits = tf.reduce_sum(side_bits)
-    return {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + side_bits,
-            "side_bits": side_bits}
+    outputs = {"x_hat": x_hat, "bits": tf.reduce_sum(bits) + side_bits,
+               "side_bits": side_bits}
+    if rate is not None:
+      outputs["lmbda"] = tf.gather(tf.constant(self.lmbdas), rate)
+    return outputs
 
   def build_coders(self, state=None):
     # The Gaussian scale table is fixed, not learned: it is cheap to build
@@ -145,7 +168,7 @@ class ScaleHyperprior(CompressionModel):
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def compress(self, image):
     x = self.prepare(image)
-    y = self.analysis_transform(x)
+    y = self._analyze(x)
     z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = self._coders.side_entropy_model.quantize(z)
     indexes = self.coding_indexes(z_hat)
@@ -157,7 +180,7 @@ class ScaleHyperprior(CompressionModel):
   @tf.function(input_signature=_DECODE_SPEC)
   def decompress(self, string, side_string, x_shape, y_shape, z_shape):
     y_hat = self.decode_latents(string, side_string, y_shape, z_shape)
-    return self.finish(self.synthesis_transform(y_hat), x_shape)
+    return self.finish(self._synthesize(y_hat), x_shape)
 
   @tf.function(input_signature=_DECODE_SPEC)
   def entropy_decode(self, string, side_string, x_shape, y_shape, z_shape):
@@ -182,7 +205,7 @@ class ScaleHyperprior(CompressionModel):
     tensorflow-compression's ops, outside this graph.
     """
     x = self.prepare(image)
-    y = self.analysis_transform(x)
+    y = self._analyze(x)
     z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = self._stock_quantize(z, "side")
     return {"latents": tf.round(y), "side_latents": z_hat,
@@ -194,3 +217,111 @@ class ScaleHyperprior(CompressionModel):
             "num_scales": self.num_scales, "scale_min": self.scale_min,
             "scale_max": self.scale_max, "lmbda": self.lmbda,
             "kernel_parameter": self.kernel_parameter}
+
+
+class GainHyperprior(ScaleHyperprior):
+  """A variable-rate scale hyperprior: one model for several trade-offs.
+
+  The transforms of `ScaleHyperprior`, shared by every rate, with a gain
+  unit per rate (Cui et al., "Asymmetric Gained Deep Image Compression With
+  Continuous Rate Adaptation", CVPR 2021): the latents are multiplied
+  channel-wise by rate r's gain before quantization and by its inverse gain
+  before synthesis, so a larger gain quantizes more finely. Training draws
+  a rate per sample and weighs its MSE by that rate's lambda; all training
+  goes into one set of transforms instead of one per rate. The side
+  information and its coding tables are shared by all rates.
+
+  Args:
+    lmbdas: the trade-off of each rate, lowest rate first.
+    quality: the rate `compress`, `decompress` and evaluation use, 1 to
+      `len(lmbdas)` (the zoo quality).
+    lmbda: must be None or `lmbdas[quality - 1]` (the trade-off of
+      validation at `quality`).
+    **kwargs: `ScaleHyperprior`'s arguments.
+  """
+
+  tiny_config = {"num_filters": 8, "latent_channels": 8,
+                 "lmbdas": [0.002, 0.01, 0.05], "quality": 2}
+  quality_argument = "quality"
+  variable_rate = True
+
+  def __init__(self, lmbdas=(0.0009, 0.002, 0.005, 0.011, 0.024, 0.05, 0.1),
+               quality=4, lmbda=None, **kwargs):
+    self.lmbdas = [float(v) for v in lmbdas]
+    if not self.lmbdas or sorted(self.lmbdas) != self.lmbdas or min(
+        self.lmbdas) <= 0:
+      raise ValueError(f"lmbdas must be positive and increasing, got {lmbdas}")
+    self.quality = int(quality)
+    if not 1 <= self.quality <= len(self.lmbdas):
+      raise ValueError(f"quality {quality} is outside 1-{len(self.lmbdas)} "
+                       f"(one per lmbdas entry)")
+    own = self.lmbdas[self.quality - 1]
+    if lmbda is not None and float(lmbda) != own:
+      raise ValueError(f"lmbda {lmbda} differs from lmbdas[quality - 1] = "
+                       f"{own}; set lmbdas instead")
+    super().__init__(lmbda=own, **kwargs)
+
+  def _add_variables(self):
+    shape = [len(self.lmbdas), self.latent_channels]
+    self.log_gain = tf.Variable(tf.zeros(shape), name="log_gain")
+    self.log_inverse_gain = tf.Variable(tf.zeros(shape), name="log_inverse_gain")
+    self.center_gains(self._reference_lmbda())
+
+  def center_gains(self, lmbda):
+    """Sets rate r's gains to sqrt(lmbdas[r] / lmbda) (inverse gains to
+    their reciprocals): the quantization step that is MSE-optimal at high
+    rate scales as 1/sqrt(lambda), so a model trained at `lmbda` starts
+    each rate near its own trade-off."""
+    initial = [0.5 * math.log(v / lmbda) for v in self.lmbdas]
+    initial = tf.tile(tf.constant(initial)[:, None], [1, self.latent_channels])
+    self.log_gain.assign(initial)
+    self.log_inverse_gain.assign(-initial)
+
+  def _reference_lmbda(self):
+    """The lambda at which the gains are 1: the geometric mean."""
+    return math.exp(sum(math.log(v) for v in self.lmbdas) / len(self.lmbdas))
+
+  def _gain(self, variable, rate):
+    """[B or 1, 1, 1, M] gains of per-sample `rate`s (None: `quality`)."""
+    if rate is None:
+      return tf.exp(variable[self.quality - 1])[None, None, None, :]
+    return tf.exp(tf.gather(variable, rate))[:, None, None, :]
+
+  def _analyze(self, x, rate=None):
+    return self.analysis_transform(x) * self._gain(self.log_gain, rate)
+
+  def _synthesize(self, y_hat, rate=None):
+    return self.synthesis_transform(
+        y_hat * self._gain(self.log_inverse_gain, rate))
+
+  def _training_rates(self, batch):
+    return self._per_sample_choice(batch, len(self.lmbdas), salt=3)
+
+  @tf.function(reduce_retracing=True)
+  def synthesis(self, latents, image_shape):
+    return {"image": self.finish(self._synthesize(latents), image_shape)}
+
+  def default_qualities(self):
+    return list(range(1, len(self.lmbdas) + 1))
+
+  def copy_single_rate(self, source):
+    """Starts from a trained `ScaleHyperprior` of the same shape: its
+    transforms and side prior, with gains centred on its lambda."""
+    if not isinstance(source, ScaleHyperprior) or isinstance(
+        source, GainHyperprior):
+      raise ValueError("copy_single_rate takes a single-rate ScaleHyperprior")
+    for name in ("analysis_transform", "synthesis_transform",
+                 "hyper_analysis_transform", "hyper_synthesis_transform",
+                 "hyperprior"):
+      mine, theirs = getattr(self, name).variables, getattr(
+          source, name).variables
+      if [v.shape for v in mine] != [v.shape for v in theirs]:
+        raise ValueError(f"copy_single_rate: {name} has another shape")
+      for variable, value in zip(mine, theirs, strict=True):
+        variable.assign(value)
+    self.center_gains(source.lmbda)
+
+  def get_config(self):
+    config = super().get_config()
+    del config["lmbda"]
+    return {**config, "lmbdas": list(self.lmbdas), "quality": self.quality}
