@@ -38,7 +38,10 @@ def main(argv):
   os.makedirs(FLAGS.output_dir, exist_ok=True)
   zoo.write_weights(model, FLAGS.output_dir)
   with open(os.path.join(FLAGS.output_dir, "config.json"), "w") as f:
+    # Every quality, so that `models.evaluate --weights_dir` measures the
+    # starting point.
     json.dump({"model": "hyperprior_vr", "quality": 0,
+               "qualities": model.default_qualities(),
                "config": model.get_config(), "source": FLAGS.source}, f,
               indent=1)
   logging.info("wrote %s: %s's weights, gains centred on lambda %g",

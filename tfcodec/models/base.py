@@ -19,6 +19,7 @@ family overrides `loss_terms`; a variable-rate model may return a per-sample
 """
 
 import contextlib
+import logging
 import math
 
 import numpy as np
@@ -93,11 +94,23 @@ def _compiled_tail_estimation():
     return tf.function(lambda: original(func, target, shape, dtype),
                        autograph=False)()
 
+  # Each call traces a new function once, which TF would log as frequent
+  # retracing.
+  logger = tf.get_logger()
+  quiet = _DropRetracingWarnings()
   tfc_helpers.estimate_tails = compiled
+  logger.addFilter(quiet)
   try:
     yield
   finally:
     tfc_helpers.estimate_tails = original
+    logger.removeFilter(quiet)
+
+
+class _DropRetracingWarnings(logging.Filter):
+
+  def filter(self, record):
+    return "retracing" not in record.getMessage()
 
 
 class CompressionModel(tf.keras.Model):
