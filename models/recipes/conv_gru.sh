@@ -29,6 +29,10 @@
 #    3e-4 until step 1440, then 3e-5. It ran in two parts across sessions,
 #    resumed from its step-400 checkpoint with the same command.
 # 10. The context model alone again.
+# 11. (a sixth session) Step 9 again, from the weights of step 10. It ran in
+#     two parts across sessions, resumed from its step-900 checkpoint with
+#     the same command.
+# 12. The context model alone again.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -85,4 +89,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-10-context \
   --output_dir=runs/conv_gru-final-5 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-5).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-5 \
+  --checkpoint_dir=runs/conv_gru-11-crop128
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-11-crop128 \
+  --checkpoint_dir=runs/conv_gru-12-context \
+  --output_dir=runs/conv_gru-final-6 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-6).
