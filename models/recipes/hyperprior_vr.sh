@@ -4,6 +4,9 @@
 # (lambda 0.011): its transforms and side prior, with each rate's gains at
 # sqrt(lambda / 0.011). One run then trains all seven rates, with the
 # lambdas of the shipped single-rate qualities 1-7.
+# Its first run was stopped at step 5,200 and measured worse on Kodak than
+# its starting point (BUILD_NOTES.md, "What each training lever bought");
+# no weights from it are shipped.
 set -e
 CFG='{"num_filters": 96, "latent_channels": 128, "kernel_parameter": "dct",
       "lmbdas": [0.0009, 0.002, 0.005, 0.011, 0.024, 0.05, 0.1], "quality": 4}'
