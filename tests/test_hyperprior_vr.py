@@ -97,11 +97,60 @@ def test_training_weighs_each_sample_by_its_own_lambda():
   assert model.lmbda == LMBDAS[1]
 
 
+def _keyed_outputs(model, x):
+  model._noise_keys.index = tf.range(x.shape[0], dtype=tf.int64)  # pylint: disable=protected-access
+  try:
+    return model(x, training=True)
+  finally:
+    model._noise_keys.index = None  # pylint: disable=protected-access
+
+
+def test_training_rates_are_counted_per_sample():
+  model = zoo.build("hyperprior_vr", lmbdas=LMBDAS, quality=2, **SHAPE)
+  model.copy_single_rate(_single_rate(0.01))
+  images = [smooth_image(64, 64, seed=s) for s in range(4)]
+  x = tf.cast(np.stack(images), tf.float32)
+  outputs = _keyed_outputs(model, x)
+  each = outputs["bits_each"].numpy()
+  assert each.shape == (4,)
+  np.testing.assert_allclose(each.sum(), outputs["bits"], rtol=1e-5)
+  assert np.all(each > 0)
+  # A sample's bits do not depend on the others in its batch.
+  flat = np.full_like(images[3], 128)
+  other = _keyed_outputs(model, tf.cast(np.stack(images[:3] + [flat]),
+                                        tf.float32))
+  np.testing.assert_allclose(other["bits_each"][:3], each[:3], rtol=1e-4)
+  assert abs(float(other["bits_each"][3]) - each[3]) > 1.0
+
+
+def test_log_balance_takes_the_mean_log_of_each_samples_loss():
+  x = tf.cast(np.stack([smooth_image(64, 64, seed=s) for s in range(6)]),
+              tf.float32)
+  losses = {}
+  for balance in ("none", "log"):
+    model = zoo.build("hyperprior_vr", lmbdas=LMBDAS, quality=2,
+                      balance=balance, **SHAPE)
+    model.copy_single_rate(_single_rate(0.01))
+    outputs = _keyed_outputs(model, x)
+    losses[balance] = model.loss_terms(x, outputs)
+  outputs = {k: v.numpy() for k, v in outputs.items()}
+  mse_each = np.mean((x.numpy() - outputs["x_hat"]) ** 2, axis=(1, 2, 3))
+  each = outputs["bits_each"] / (64 * 64) + outputs["lmbda"] * mse_each
+  np.testing.assert_allclose(losses["log"][0], np.mean(np.log(each)),
+                             rtol=1e-5)
+  np.testing.assert_allclose(losses["none"][0], np.mean(each), rtol=1e-5)
+  # bpp and MSE are reported the same way under either.
+  np.testing.assert_allclose(losses["log"][1:], losses["none"][1:], rtol=1e-5)
+  assert zoo.build("hyperprior_vr", lmbdas=LMBDAS, quality=2, balance="log",
+                   **SHAPE).get_config()["balance"] == "log"
+
+
 @pytest.mark.parametrize("config, message", [
     (dict(quality=4), "quality 4 is outside 1-3"),
     (dict(quality=0), "quality 0 is outside 1-3"),
     (dict(lmbda=0.02), "differs from lmbdas"),
     (dict(lmbdas=[0.01, 0.002]), "positive and increasing"),
+    (dict(balance="sqrt"), "balance must be none or log"),
 ])
 def test_bad_configurations_are_errors(config, message):
   config = {"lmbdas": LMBDAS, "quality": 2, **SHAPE, **config}

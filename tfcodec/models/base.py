@@ -242,6 +242,13 @@ class CompressionModel(tf.keras.Model):
     rate: -log2 of the prior's density)."""
     return -tf.reduce_sum(prior.log_prob(perturbed)) / math.log(2.0)
 
+  @staticmethod
+  def _bits_each(prior, perturbed):
+    """`_bits` per sample of the batch: `[B]`."""
+    log_prob = prior.log_prob(perturbed)
+    return -tf.reduce_sum(log_prob, axis=tf.range(1, tf.rank(log_prob))) / (
+        math.log(2.0))
+
   def train_step(self, data):
     x, index = self._unpack(data)
     with tf.GradientTape() as tape:

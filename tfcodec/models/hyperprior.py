@@ -114,13 +114,20 @@ class ScaleHyperprior(CompressionModel):
       # What tfc's entropy models do in training, with our per-sample noise
       # (see `CompressionModel._noise`).
       z_hat = self._perturb(z, 1)
-      side_bits = self._bits(self.hyperprior, z_hat)
       indexes = self.hyper_synthesis_transform(z_hat)
       indexes = tfc.upper_bound(tfc.lower_bound(
           tf.cast(indexes, tf.float32), 0.0), self.num_scales - 1.0)
       y_hat = self._perturb(y, 2)
-      bits = self._bits(tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes)),
-                        y_hat)
+      prior = tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes))
+      if rate is None:
+        side_bits = self._bits(self.hyperprior, z_hat)
+        bits = self._bits(prior, y_hat)
+      else:
+        # Per sample, for a loss that weighs each sample's own trade-off.
+        side_each = self._bits_each(self.hyperprior, z_hat)
+        bits_each = self._bits_each(prior, y_hat) + side_each
+        side_bits = tf.reduce_sum(side_each)
+        bits = tf.reduce_sum(bits_each) - side_bits
     else:
       entropy_model = tfc.LocationScaleIndexedEntropyModel(
           tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
@@ -136,6 +143,7 @@ class ScaleHyperprior(CompressionModel):
                "side_bits": side_bits}
     if rate is not None:
       outputs["lmbda"] = tf.gather(tf.constant(self.lmbdas), rate)
+      outputs["bits_each"] = bits_each
     return outputs
 
   def build_coders(self, state=None):
@@ -237,6 +245,13 @@ class GainHyperprior(ScaleHyperprior):
       `len(lmbdas)` (the zoo quality).
     lmbda: must be None or `lmbdas[quality - 1]` (the trade-off of
       validation at `quality`).
+    balance: how the rates' losses are combined in training. "none": the
+      batch mean of bpp + lambda * MSE (Cui et al.), in which samples of
+      high lambda have the largest losses and gradients. "log": the batch
+      mean of log(bpp + lambda * MSE) per sample, so that each sample's
+      gradient is its own loss's relative change and every rate pulls on
+      the shared transforms alike (the gains of a rate see the same
+      optimum either way).
     **kwargs: `ScaleHyperprior`'s arguments.
   """
 
@@ -246,8 +261,11 @@ class GainHyperprior(ScaleHyperprior):
   variable_rate = True
 
   def __init__(self, lmbdas=(0.0009, 0.002, 0.005, 0.011, 0.024, 0.05, 0.1),
-               quality=4, lmbda=None, **kwargs):
+               quality=4, lmbda=None, balance="none", **kwargs):
     self.lmbdas = [float(v) for v in lmbdas]
+    if balance not in ("none", "log"):
+      raise ValueError(f"balance must be none or log, not {balance!r}")
+    self.balance = balance
     if not self.lmbdas or sorted(self.lmbdas) != self.lmbdas or min(
         self.lmbdas) <= 0:
       raise ValueError(f"lmbdas must be positive and increasing, got {lmbdas}")
@@ -297,6 +315,17 @@ class GainHyperprior(ScaleHyperprior):
   def _training_rates(self, batch):
     return self._per_sample_choice(batch, len(self.lmbdas), salt=3)
 
+  def loss_terms(self, x, outputs):
+    loss, bpp, mse = super().loss_terms(x, outputs)
+    if self.balance == "log" and "bits_each" in outputs:
+      shape = tf.shape(x)
+      pixels = tf.cast(shape[1] * shape[2], tf.float32)
+      mse_each = tf.reduce_mean(tf.math.squared_difference(
+          x, tf.cast(outputs["x_hat"], tf.float32)), axis=[1, 2, 3])
+      loss = tf.reduce_mean(tf.math.log(
+          outputs["bits_each"] / pixels + outputs["lmbda"] * mse_each))
+    return loss, bpp, mse
+
   @tf.function(reduce_retracing=True)
   def synthesis(self, latents, image_shape):
     return {"image": self.finish(self._synthesize(latents), image_shape)}
@@ -324,4 +353,5 @@ class GainHyperprior(ScaleHyperprior):
   def get_config(self):
     config = super().get_config()
     del config["lmbda"]
-    return {**config, "lmbdas": list(self.lmbdas), "quality": self.quality}
+    return {**config, "lmbdas": list(self.lmbdas), "quality": self.quality,
+            "balance": self.balance}
