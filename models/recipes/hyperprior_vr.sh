@@ -6,7 +6,10 @@
 # lambdas of the shipped single-rate qualities 1-7.
 # Its first run was stopped at step 5,200 and measured worse on Kodak than
 # its starting point (BUILD_NOTES.md, "What each training lever bought");
-# no weights from it are shipped.
+# no weights from it are shipped. A second run, the same command with
+# "balance": "log" added to CFG and --checkpoint_dir=runs/hyperprior_vr-log
+# (--output_dir=runs/hyperprior_vr-log/final), was stopped at step 2,000 and
+# measured worse than its starting point too.
 set -e
 CFG='{"num_filters": 96, "latent_channels": 128, "kernel_parameter": "dct",
       "lmbdas": [0.0009, 0.002, 0.005, 0.011, 0.024, 0.05, 0.1], "quality": 4}'
