@@ -44,6 +44,10 @@ flags.DEFINE_enum("precision", "float32", ["float32", "mixed_bfloat16"],
                   "Keras mixed-precision policy.")
 flags.DEFINE_bool("jit_compile", False, "Compile the train step with XLA.")
 flags.DEFINE_integer("seed", 0, "Seed of the crop sampler.")
+flags.DEFINE_integer("hard_crops", 1,
+                     "Candidate crops per sample; the one that is largest as "
+                     "PNG (hardest to compress) is kept. 1: plain random "
+                     "crops.")
 flags.DEFINE_string("output_dir", None,
                     "If set, final weights + config.json are written here.")
 flags.DEFINE_string("init_from", None,
@@ -79,6 +83,7 @@ def main(argv):
       lr_decay_at=tuple(float(f) for f in FLAGS.lr_decay_at),
       lr_decay_factor=FLAGS.lr_decay_factor, log_every=FLAGS.log_every,
       checkpoint_minutes=FLAGS.checkpoint_minutes, seed=FLAGS.seed,
+      hard_crops=FLAGS.hard_crops,
       precision=FLAGS.precision, jit_compile=FLAGS.jit_compile,
       init_from=FLAGS.init_from, tfds_catalog=FLAGS.tfds_catalog,
       tfds_validation_split=FLAGS.tfds_validation_split,

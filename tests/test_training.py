@@ -69,6 +69,38 @@ def test_crops_depend_only_on_the_step(image_folder):
   assert not np.array_equal(other["image"].numpy(), first.numpy())
 
 
+def test_hard_crops_keep_the_candidate_largest_as_png():
+  import io  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  # Flat on the left, noise on the right: a random 32x32 crop may be either.
+  image = np.full((64, 256, 3), 128, np.uint8)
+  image[:, 128:] = rng.integers(0, 256, (64, 128, 3), dtype=np.uint8)
+  images = tdata.make_image_set([image], ["half.png"], [False])
+
+  def png_bytes(crop):
+    buffer = io.BytesIO()
+    Image.fromarray(crop).save(buffer, format="PNG")
+    return len(buffer.getvalue())
+
+  plain = next(iter(tdata.train_dataset(images, 32, 64)))["image"].numpy()
+  hard = next(iter(tdata.train_dataset(images, 32, 64, hard_crops=4)))
+  hard = hard["image"].numpy()
+  plain_sizes = np.array([png_bytes(c) for c in plain])
+  hard_sizes = np.array([png_bytes(c) for c in hard])
+  # The plain crop is one of the candidates, so none is easier than it.
+  assert np.all(hard_sizes >= plain_sizes - 64), (hard_sizes, plain_sizes)
+  assert hard_sizes.mean() > 1.3 * plain_sizes.mean()
+  # Still a function of the sample index alone (resume, distribution).
+  again = next(iter(tdata.train_dataset(images, 32, 32, start_step=1,
+                                        hard_crops=4)))["image"].numpy()
+  np.testing.assert_array_equal(again, hard[32:])
+  # 1 is the plain stream, crop for crop.
+  one = next(iter(tdata.train_dataset(images, 32, 64, hard_crops=1)))
+  np.testing.assert_array_equal(one["image"].numpy(), plain)
+  with pytest.raises(ValueError, match="hard_crops must be at least 1"):
+    tdata.train_dataset(images, 32, 8, hard_crops=0)
+
+
 def _config(image_folder, checkpoint_dir, steps):
   return training.Config(
       model="hyperprior", model_config=dict(num_filters=8, latent_channels=8,

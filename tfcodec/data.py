@@ -110,7 +110,8 @@ def make_image_set(arrays: Sequence[np.ndarray], names: Sequence[str],
 
 def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
                   seed: int = 0, start_step: int = 0,
-                  jpeg_scale: Tuple[float, float] = (0.5, 0.9)):
+                  jpeg_scale: Tuple[float, float] = (0.5, 0.9),
+                  hard_crops: int = 1):
   """An endless, deterministic dataset of random uint8 crops, batched.
 
   Elements are {"image": uint8 [B, crop, crop, 3], "index": int64 [B]}: the
@@ -120,6 +121,12 @@ def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
 
   JPEG-sourced images are first downscaled by a random factor in `jpeg_scale`
   with an area filter, so the models do not learn JPEG's 8x8 block grid.
+
+  `hard_crops` > 1 draws that many candidate crops from the sample's image
+  and keeps the one whose PNG file is largest: a bias towards the textured
+  crops that are hard to compress (Toderici et al. 2017 trained on the
+  patches with the worst PNG compression ratio). 1 gives the plain stream,
+  crop for crop.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
@@ -130,6 +137,8 @@ def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
   from_jpeg = tf.constant(images.from_jpeg)
   count = len(images)
   lo, hi = jpeg_scale
+  if hard_crops < 1:
+    raise ValueError(f"hard_crops must be at least 1, not {hard_crops}")
 
   def sample(index):
     s = tf.stack([tf.cast(seed, tf.int64), index])
@@ -151,6 +160,13 @@ def train_dataset(images: ImageSet, crop_size: int, batch_size: int,
     image = tf.cond(from_jpeg[j], downscale, lambda: image)
     crop = tf.image.stateless_random_crop(image, [crop_size, crop_size, 3],
                                           s + 2)
+    if hard_crops > 1:
+      candidates = [crop] + [tf.image.stateless_random_crop(
+          image, [crop_size, crop_size, 3], s + 10 + k)
+                             for k in range(hard_crops - 1)]
+      sizes = tf.stack([tf.strings.length(tf.io.encode_png(c))
+                        for c in candidates])
+      crop = tf.gather(tf.stack(candidates), tf.argmax(sizes))
     return {"image": tf.image.stateless_random_flip_left_right(crop, s + 3),
             "index": index}
 

@@ -51,6 +51,9 @@ class Config:
   precision: str = "float32"
   jit_compile: bool = False
   jpeg_scale: Tuple[float, float] = (0.5, 0.9)
+  #: Candidate crops per sample, keeping the largest as PNG (see
+  #: `tfcodec.data.train_dataset`); 1 is plain random crops.
+  hard_crops: int = 1
   #: Fine-tuning: a checkpoint prefix, a run folder (its newest checkpoint)
   #: or a shipped weights folder whose model weights start a fresh run. The
   #: step counter and optimizer start from zero; ignored when resuming.
@@ -239,7 +242,8 @@ def train(config: Config, strategy: Optional[tf.distribute.Strategy] = None):
   train_ds = tdata.train_dataset(train_images, config.crop_size,
                                  config.batch_size, seed=config.seed,
                                  start_step=start_step,
-                                 jpeg_scale=config.jpeg_scale)
+                                 jpeg_scale=config.jpeg_scale,
+                                 hard_crops=config.hard_crops)
   val_ds = tdata.validation_dataset(val_images, config.validation_crop,
                                     config.batch_size)
   writer = tf.summary.create_file_writer(
