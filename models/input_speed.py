@@ -19,6 +19,8 @@ flags.DEFINE_multi_string("data_dir", ["../shared/datasets/train"],
 flags.DEFINE_integer("crop_size", 128, "Crop size.")
 flags.DEFINE_integer("batch_size", 8, "Batch size.")
 flags.DEFINE_integer("batches", 300, "Timed batches.")
+flags.DEFINE_integer("hard_crops", 1, "Candidate crops per sample, as "
+                     "models.train's --hard_crops.")
 FLAGS = flags.FLAGS
 
 
@@ -31,7 +33,8 @@ def main(argv):
   start = time.perf_counter()
   images, _ = training.load_data(config)
   load_s = time.perf_counter() - start
-  dataset = tdata.train_dataset(images, FLAGS.crop_size, FLAGS.batch_size)
+  dataset = tdata.train_dataset(images, FLAGS.crop_size, FLAGS.batch_size,
+                                hard_crops=FLAGS.hard_crops)
   batches = iter(dataset)
   next(batches)
   start = time.perf_counter()
@@ -41,6 +44,7 @@ def main(argv):
   print(json.dumps({
       "images": len(images), "load_s": round(load_s, 1),
       "batch": FLAGS.batch_size, "crop": FLAGS.crop_size,
+      "hard_crops": FLAGS.hard_crops,
       "ms_per_batch": round(1000 * seconds, 2),
       "mpix_per_s": round(FLAGS.batch_size * FLAGS.crop_size ** 2 / seconds
                           / 1e6, 2)}))
