@@ -100,4 +100,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-12-context \
   --output_dir=runs/conv_gru-final-6 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-6).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-6 \
+  --checkpoint_dir=runs/conv_gru-13-crop128
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-13-crop128 \
+  --checkpoint_dir=runs/conv_gru-14-context \
+  --output_dir=runs/conv_gru-final-7 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-7).
