@@ -251,7 +251,8 @@ class GainHyperprior(ScaleHyperprior):
       mean of log(bpp + lambda * MSE) per sample, so that each sample's
       gradient is its own loss's relative change and every rate pulls on
       the shared transforms alike (the gains of a rate see the same
-      optimum either way).
+      optimum either way). Training then logs that mean log as its loss;
+      validation's loss is bpp + lambda * MSE at `quality` either way.
     **kwargs: `ScaleHyperprior`'s arguments.
   """
 
