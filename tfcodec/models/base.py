@@ -170,10 +170,16 @@ class CompressionModel(tf.keras.Model):
       # Variable-rate training: each sample's own trade-off.
       mse_each = tf.reduce_mean(tf.math.squared_difference(x, x_hat),
                                 axis=[1, 2, 3])
-      return (bpp + tf.reduce_mean(outputs["lmbda"] * mse_each), bpp,
+      return (self._variable_rate_loss(x, outputs, bpp, mse_each), bpp,
               tf.reduce_mean(mse_each))
     mse = tf.reduce_mean(tf.math.squared_difference(x, x_hat))
     return bpp + self.lmbda * mse, bpp, mse
+
+  def _variable_rate_loss(self, x, outputs, bpp, mse_each):
+    """The training loss when `call` gives per-sample `lmbda`s: the batch
+    mean of bpp + lambda * MSE."""
+    del x
+    return bpp + tf.reduce_mean(outputs["lmbda"] * mse_each)
 
   @property
   def metrics(self):

@@ -125,9 +125,10 @@ class ScaleHyperprior(CompressionModel):
       else:
         # Per sample, for a loss that weighs each sample's own trade-off.
         side_each = self._bits_each(self.hyperprior, z_hat)
-        bits_each = self._bits_each(prior, y_hat) + side_each
+        latent_each = self._bits_each(prior, y_hat)
         side_bits = tf.reduce_sum(side_each)
-        bits = tf.reduce_sum(bits_each) - side_bits
+        bits = tf.reduce_sum(latent_each)
+        bits_each = latent_each + side_each
     else:
       entropy_model = tfc.LocationScaleIndexedEntropyModel(
           tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
@@ -316,16 +317,13 @@ class GainHyperprior(ScaleHyperprior):
   def _training_rates(self, batch):
     return self._per_sample_choice(batch, len(self.lmbdas), salt=3)
 
-  def loss_terms(self, x, outputs):
-    loss, bpp, mse = super().loss_terms(x, outputs)
-    if self.balance == "log" and "bits_each" in outputs:
-      shape = tf.shape(x)
-      pixels = tf.cast(shape[1] * shape[2], tf.float32)
-      mse_each = tf.reduce_mean(tf.math.squared_difference(
-          x, tf.cast(outputs["x_hat"], tf.float32)), axis=[1, 2, 3])
-      loss = tf.reduce_mean(tf.math.log(
-          outputs["bits_each"] / pixels + outputs["lmbda"] * mse_each))
-    return loss, bpp, mse
+  def _variable_rate_loss(self, x, outputs, bpp, mse_each):
+    if self.balance == "none":
+      return super()._variable_rate_loss(x, outputs, bpp, mse_each)
+    shape = tf.shape(x)
+    pixels = tf.cast(shape[1] * shape[2], tf.float32)
+    return tf.reduce_mean(tf.math.log(
+        outputs["bits_each"] / pixels + outputs["lmbda"] * mse_each))
 
   @tf.function(reduce_retracing=True)
   def synthesis(self, latents, image_shape):
