@@ -33,6 +33,13 @@
 #     two parts across sessions, resumed from its step-900 checkpoint with
 #     the same command.
 # 12. The context model alone again.
+# 13. Step 11 again, from the weights of step 12.
+# 14. The context model alone again.
+# 15. Step 13 again, from the weights of step 14, each crop the hardest of
+#     four candidates (--hard_crops=4: the largest as PNG). It ran in two
+#     parts across sessions, resumed from its step-200 checkpoint with the
+#     same command.
+# 16. The context model alone again.
 # Run from the repository root.
 set -e
 python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
@@ -111,4 +118,15 @@ python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4
   --checkpoint_dir=runs/conv_gru-14-context \
   --output_dir=runs/conv_gru-final-7 --quality=8 \
   --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-7).
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
+  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
+  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-7 \
+  --hard_crops=4 --checkpoint_dir=runs/conv_gru-15-hard128
+python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-15-hard128 \
+  --checkpoint_dir=runs/conv_gru-16-context \
+  --output_dir=runs/conv_gru-final-8 --quality=8 \
+  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-8).
