@@ -37,3 +37,11 @@ finetune 5 0.024 runs/hyperprior-q4 3000
 finetune 6 0.05 runs/hyperprior-q5 3000
 finetune 7 0.1 runs/hyperprior-q6 1500   # shortened to fit the session
 finetune 1 0.0009 runs/hyperprior-q2 1200  # shortened to fit the session
+# A later session: 2,000 more steps for quality 6 from its shipped weights,
+# which they replaced (runs/hyperprior-q6b/final copied over
+# tfcodec/weights/hyperprior-q6).
+python -m models.train --model=hyperprior --model_config="$CFG" \
+  --lmbda=0.05 --init_from=tfcodec/weights/hyperprior-q6 --data_dir=$DATA \
+  --steps=2000 --crop_size=128 --batch_size=8 --learning_rate=1e-4 \
+  --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q6b --checkpoint_minutes=4 \
+  --log_every=100 --output_dir=runs/hyperprior-q6b/final --quality=6
