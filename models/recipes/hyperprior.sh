@@ -45,3 +45,29 @@ python -m models.train --model=hyperprior --model_config="$CFG" \
   --steps=2000 --crop_size=128 --batch_size=8 --learning_rate=1e-4 \
   --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q6b --checkpoint_minutes=4 \
   --log_every=100 --output_dir=runs/hyperprior-q6b/final --quality=6
+
+# A later session (2026-11-24): 2,000 more steps on 256x256 crops, batch 2
+# (the same pixels per step as 128x128 batch 8), from the shipped weights of
+# qualities 4, 6 and 5 in turn, and for quality 7 from the run q7b below; each run's final weights replaced that
+# quality's shipped weights (cp runs/hyperprior-q<Q>-c256/final/*
+# tfcodec/weights/hyperprior-q<Q>/). The A/B behind it, the same run on
+# 128x128 crops, batch 8 (runs/hyperprior-q4-c128), is in BUILD_NOTES.md.
+finetune256() {
+  python -m models.train --model=hyperprior --model_config="$CFG" \
+    --lmbda=$2 --init_from=${3:-tfcodec/weights/hyperprior-q$1} --data_dir=$DATA \
+    --steps=2000 --crop_size=256 --batch_size=2 --learning_rate=1e-4 \
+    --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q$1-c256 \
+    --checkpoint_minutes=4 --log_every=100 \
+    --output_dir=runs/hyperprior-q$1-c256/final --quality=$1
+}
+finetune256 4 0.011
+finetune256 6 0.05
+finetune256 5 0.024
+# q7b: 4,000 more steps at lambda 0.1 on 128x128 crops from the shipped
+# quality 7 (earlier the same day; its weights were not shipped alone).
+python -m models.train --model=hyperprior --model_config="$CFG" \
+  --lmbda=0.1 --init_from=tfcodec/weights/hyperprior-q7 --data_dir=$DATA \
+  --steps=4000 --crop_size=128 --batch_size=8 --learning_rate=1e-4 \
+  --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q7b --checkpoint_minutes=4 \
+  --log_every=100 --output_dir=runs/hyperprior-q7b/final --quality=7
+finetune256 7 0.1 runs/hyperprior-q7b/final
