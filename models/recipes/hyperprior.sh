@@ -37,37 +37,31 @@ finetune 5 0.024 runs/hyperprior-q4 3000
 finetune 6 0.05 runs/hyperprior-q5 3000
 finetune 7 0.1 runs/hyperprior-q6 1500   # shortened to fit the session
 finetune 1 0.0009 runs/hyperprior-q2 1200  # shortened to fit the session
-# A later session: 2,000 more steps for quality 6 from its shipped weights,
-# which they replaced (runs/hyperprior-q6b/final copied over
-# tfcodec/weights/hyperprior-q6).
-python -m models.train --model=hyperprior --model_config="$CFG" \
-  --lmbda=0.05 --init_from=tfcodec/weights/hyperprior-q6 --data_dir=$DATA \
-  --steps=2000 --crop_size=128 --batch_size=8 --learning_rate=1e-4 \
-  --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q6b --checkpoint_minutes=4 \
-  --log_every=100 --output_dir=runs/hyperprior-q6b/final --quality=6
+# Later sessions: more steps at a quality's own lambda, from its shipped
+# weights unless a seventh argument names others (fresh Adam and step
+# counter): quality, lambda, steps, crop size, batch, run name.
+more_steps() {
+  python -m models.train --model=hyperprior --model_config="$CFG" \
+    --lmbda=$2 --init_from=${7:-tfcodec/weights/hyperprior-q$1} --data_dir=$DATA \
+    --steps=$3 --crop_size=$4 --batch_size=$5 --learning_rate=1e-4 \
+    --lr_decay_at=0.8 --checkpoint_dir=runs/$6 --checkpoint_minutes=4 \
+    --log_every=100 --output_dir=runs/$6/final --quality=$1
+}
 
-# A later session (2026-11-24): 2,000 more steps on 256x256 crops, batch 2
-# (the same pixels per step as 128x128 batch 8), from the shipped weights of
-# qualities 4, 6 and 5 in turn, and for quality 7 from the run q7b below; each run's final weights replaced that
+# Quality 6, 2,000 more steps; runs/hyperprior-q6b/final was copied over
+# tfcodec/weights/hyperprior-q6.
+more_steps 6 0.05 2000 128 8 hyperprior-q6b
+
+# 2026-11-24: 2,000 more steps on 256x256 crops, batch 2 (the same pixels
+# per step as 128x128 batch 8), for qualities 4, 6 and 5 in turn, and for
+# quality 7 from the run q7b below; each run's final weights replaced that
 # quality's shipped weights (cp runs/hyperprior-q<Q>-c256/final/*
 # tfcodec/weights/hyperprior-q<Q>/). The A/B behind it, the same run on
 # 128x128 crops, batch 8 (runs/hyperprior-q4-c128), is in BUILD_NOTES.md.
-finetune256() {
-  python -m models.train --model=hyperprior --model_config="$CFG" \
-    --lmbda=$2 --init_from=${3:-tfcodec/weights/hyperprior-q$1} --data_dir=$DATA \
-    --steps=2000 --crop_size=256 --batch_size=2 --learning_rate=1e-4 \
-    --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q$1-c256 \
-    --checkpoint_minutes=4 --log_every=100 \
-    --output_dir=runs/hyperprior-q$1-c256/final --quality=$1
-}
-finetune256 4 0.011
-finetune256 6 0.05
-finetune256 5 0.024
+more_steps 4 0.011 2000 256 2 hyperprior-q4-c256
+more_steps 6 0.05 2000 256 2 hyperprior-q6-c256
+more_steps 5 0.024 2000 256 2 hyperprior-q5-c256
 # q7b: 4,000 more steps at lambda 0.1 on 128x128 crops from the shipped
 # quality 7 (earlier the same day; its weights were not shipped alone).
-python -m models.train --model=hyperprior --model_config="$CFG" \
-  --lmbda=0.1 --init_from=tfcodec/weights/hyperprior-q7 --data_dir=$DATA \
-  --steps=4000 --crop_size=128 --batch_size=8 --learning_rate=1e-4 \
-  --lr_decay_at=0.8 --checkpoint_dir=runs/hyperprior-q7b --checkpoint_minutes=4 \
-  --log_every=100 --output_dir=runs/hyperprior-q7b/final --quality=7
-finetune256 7 0.1 runs/hyperprior-q7b/final
+more_steps 7 0.1 4000 128 8 hyperprior-q7b
+more_steps 7 0.1 2000 256 2 hyperprior-q7-c256 runs/hyperprior-q7b/final
