@@ -42,91 +42,40 @@
 # 16. The context model alone again.
 # Run from the repository root.
 set -e
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1100 --checkpoint_minutes=4 \
-  --log_every=50 --data_dir=../shared/datasets/train --checkpoint_dir=runs/conv_gru-1
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-1 \
-  --checkpoint_dir=runs/conv_gru-2-context \
-  --output_dir=runs/conv_gru-final --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1200 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final \
-  --checkpoint_dir=runs/conv_gru-3
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-3 \
-  --checkpoint_dir=runs/conv_gru-4-context \
-  --output_dir=runs/conv_gru-final-2 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=32 --batch_size=32 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1200 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-2 \
-  --checkpoint_dir=runs/conv_gru-5
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-5 \
-  --checkpoint_dir=runs/conv_gru-6-context \
-  --output_dir=runs/conv_gru-final-3 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=64 --batch_size=8 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-3 \
-  --checkpoint_dir=runs/conv_gru-7-crop64
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-7-crop64 \
-  --checkpoint_dir=runs/conv_gru-8-context \
-  --output_dir=runs/conv_gru-final-4 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-4 \
-  --checkpoint_dir=runs/conv_gru-9-crop128
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-9-crop128 \
-  --checkpoint_dir=runs/conv_gru-10-context \
-  --output_dir=runs/conv_gru-final-5 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-5 \
-  --checkpoint_dir=runs/conv_gru-11-crop128
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-11-crop128 \
-  --checkpoint_dir=runs/conv_gru-12-context \
-  --output_dir=runs/conv_gru-final-6 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-6 \
-  --checkpoint_dir=runs/conv_gru-13-crop128
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-13-crop128 \
-  --checkpoint_dir=runs/conv_gru-14-context \
-  --output_dir=runs/conv_gru-final-7 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=2 \
-  --learning_rate=3e-4 --lr_decay_at=0.8 --steps=1800 --checkpoint_minutes=4 \
-  --log_every=100 --data_dir=../shared/datasets/train --init_from=runs/conv_gru-final-7 \
-  --hard_crops=4 --checkpoint_dir=runs/conv_gru-15-hard128
-python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
-  --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
-  --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
-  --data_dir=../shared/datasets/train --init_from=runs/conv_gru-15-hard128 \
-  --checkpoint_dir=runs/conv_gru-16-context \
-  --output_dir=runs/conv_gru-final-8 --quality=8 \
-  --qualities=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+DATA=../shared/datasets/train
+ALL=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
+# The codec: run name, crop size, batch, steps, log interval, then any
+# further flags (--init_from, --hard_crops).
+codec() {
+  python -m models.train --model=conv_gru --lmbda=1 --crop_size=$2 --batch_size=$3 \
+    --learning_rate=3e-4 --lr_decay_at=0.8 --steps=$4 --checkpoint_minutes=4 \
+    --log_every=$5 --data_dir=$DATA "${@:6}" --checkpoint_dir=runs/$1
+}
+# The context model alone: run name, the codec run it starts from, the
+# package directory it writes.
+context() {
+  python -m models.train --model=conv_gru --lmbda=1 --crop_size=128 --batch_size=4 \
+    --model_config='{"train_part": "context"}' --learning_rate=1e-3 \
+    --lr_decay_at=0.7 --steps=250 --checkpoint_minutes=4 --log_every=25 \
+    --data_dir=$DATA --init_from=runs/$2 \
+    --checkpoint_dir=runs/$1 \
+    --output_dir=runs/$3 --quality=8 \
+    --qualities=$ALL
+}
+codec conv_gru-1 32 32 1100 50
+context conv_gru-2-context conv_gru-1 conv_gru-final
+codec conv_gru-3 32 32 1200 100 --init_from=runs/conv_gru-final
+context conv_gru-4-context conv_gru-3 conv_gru-final-2
+codec conv_gru-5 32 32 1200 100 --init_from=runs/conv_gru-final-2
+context conv_gru-6-context conv_gru-5 conv_gru-final-3
+codec conv_gru-7-crop64 64 8 1800 100 --init_from=runs/conv_gru-final-3
+context conv_gru-8-context conv_gru-7-crop64 conv_gru-final-4
+codec conv_gru-9-crop128 128 2 1800 100 --init_from=runs/conv_gru-final-4
+context conv_gru-10-context conv_gru-9-crop128 conv_gru-final-5
+codec conv_gru-11-crop128 128 2 1800 100 --init_from=runs/conv_gru-final-5
+context conv_gru-12-context conv_gru-11-crop128 conv_gru-final-6
+codec conv_gru-13-crop128 128 2 1800 100 --init_from=runs/conv_gru-final-6
+context conv_gru-14-context conv_gru-13-crop128 conv_gru-final-7
+codec conv_gru-15-hard128 128 2 1800 100 --init_from=runs/conv_gru-final-7 --hard_crops=4
+context conv_gru-16-context conv_gru-15-hard128 conv_gru-final-8
 # Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-8).
