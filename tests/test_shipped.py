@@ -43,3 +43,17 @@ def test_every_shipped_family_round_trips_its_default_quality(name):
   assert decoded.shape == image.shape
   # Shipped models reconstruct the image, not just its shape.
   assert np.mean(np.abs(decoded.astype(float) - image)) < 40
+
+
+def test_range_coded_latents_cost_what_the_integer_indexes_predict():
+  # The coder codes with the integer scale indexes, so its length should be
+  # their ideal cost (up to tfc's 12-bit probabilities and flush bytes); the
+  # continuous estimate of `call` may differ by the indexes' rounding.
+  from tfcodec import io  # pylint: disable=g-import-not-at-top
+  image = io.read_image(os.path.join(os.path.dirname(__file__), "data",
+                                     "sample.png"))
+  r = zoo.load("hyperprior", 3).latent_bits(image)
+  assert r["integer"] > 1000 and r["continuous"] > 1000
+  assert abs(r["coded"] - r["integer"]) < 0.02 * r["integer"] + 64
+  assert abs(r["integer"] / r["continuous"] - 1) < 0.05
+  assert 0 <= r["below_0"] <= 1 and 0 < r["at_0"] < 1

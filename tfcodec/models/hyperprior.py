@@ -204,6 +204,37 @@ class ScaleHyperprior(CompressionModel):
     indexes = indexes[:, :y_shape[0], :y_shape[1], :]
     return self._coders.entropy_model.decompress(string, indexes)
 
+  def latent_bits(self, image):
+    """Where the range coder's bits stand against the rate estimate.
+
+    For one image (uint8 `[h, w, 3]`), the latents' bits three ways:
+    `continuous`, the estimate `call` reports (continuous scale indexes from
+    the float hyper-synthesis); `integer`, the ideal cost under the integer
+    scale indexes that `compress` codes with; `coded`, the length of the
+    range-coded string of the latents. Also the share of continuous indexes
+    below 0 (a scale under the table's smallest) and of integer indexes at 0.
+    """
+    x = self.prepare(tf.convert_to_tensor(image, tf.uint8))
+    y = self._analyze(x)
+    z = self.hyper_analysis_transform(tf.abs(y))
+    z_hat = self._coders.side_entropy_model.quantize(z)
+    size = (slice(None), slice(0, y.shape[1]), slice(0, y.shape[2]))
+    continuous = self.hyper_synthesis_transform(z_hat)[size]
+    integer = self.coding_indexes(z_hat)[size]
+    model = tfc.LocationScaleIndexedEntropyModel(
+        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
+        compression=False)
+
+    def estimate(indexes):
+      return float(tf.reduce_sum(
+          model(y, tf.cast(indexes, tf.float32), training=False)[1]))
+
+    string = self._coders.entropy_model.compress(y, integer)
+    return {"continuous": estimate(continuous), "integer": estimate(integer),
+            "coded": 8 * len(string.numpy()[0]),
+            "below_0": float(tf.reduce_mean(tf.cast(continuous < 0, tf.float32))),
+            "at_0": float(tf.reduce_mean(tf.cast(integer == 0, tf.float32)))}
+
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def analysis(self, image):
