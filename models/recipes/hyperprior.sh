@@ -69,3 +69,5 @@ more_steps 7 0.1 2000 256 2 hyperprior-q7-c256 runs/hyperprior-q7b/final
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256
+# Then a second round on 256x256 crops for quality 7, from its weights above.
+more_steps 7 0.1 2000 256 2 hyperprior-q7-c256b
