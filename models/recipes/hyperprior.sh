@@ -69,5 +69,7 @@ more_steps 7 0.1 2000 256 2 hyperprior-q7-c256 runs/hyperprior-q7b/final
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256
-# Then a second round on 256x256 crops for quality 7, from its weights above.
+# Then a second round on 256x256 crops for qualities 7 and 6, from their
+# weights above.
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256b
+more_steps 6 0.05 2000 256 2 hyperprior-q6-c256b
