@@ -130,9 +130,7 @@ class ScaleHyperprior(CompressionModel):
         bits = tf.reduce_sum(latent_each)
         bits_each = latent_each + side_each
     else:
-      entropy_model = tfc.LocationScaleIndexedEntropyModel(
-          tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
-          compression=False)
+      entropy_model = self._latent_estimate_model()
       side_entropy_model = tfc.ContinuousBatchedEntropyModel(
           self.hyperprior, coding_rank=3, compression=False)
       z_hat, side_bits = side_entropy_model(z, training=False)
@@ -146,6 +144,17 @@ class ScaleHyperprior(CompressionModel):
       outputs["lmbda"] = tf.gather(tf.constant(self.lmbdas), rate)
       outputs["bits_each"] = bits_each
     return outputs
+
+  def _latent_estimate_model(self):
+    """The latents' entropy model for rate estimates (no coding tables)."""
+    return tfc.LocationScaleIndexedEntropyModel(
+        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
+        compression=False)
+
+  def _latents(self, image):
+    """uint8 `[h, w, 3]` -> the latents y and hyper-latents z."""
+    y = self._analyze(self.prepare(image))
+    return y, self.hyper_analysis_transform(tf.abs(y))
 
   def build_coders(self, state=None):
     # The Gaussian scale table is fixed, not learned: it is cheap to build
@@ -176,9 +185,7 @@ class ScaleHyperprior(CompressionModel):
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def compress(self, image):
-    x = self.prepare(image)
-    y = self._analyze(x)
-    z = self.hyper_analysis_transform(tf.abs(y))
+    y, z = self._latents(image)
     z_hat = self._coders.side_entropy_model.quantize(z)
     indexes = self.coding_indexes(z_hat)
     side_string = self._coders.side_entropy_model.compress(z)
@@ -214,16 +221,12 @@ class ScaleHyperprior(CompressionModel):
     range-coded string of the latents. Also the share of continuous indexes
     below 0 (a scale under the table's smallest) and of integer indexes at 0.
     """
-    x = self.prepare(tf.convert_to_tensor(image, tf.uint8))
-    y = self._analyze(x)
-    z = self.hyper_analysis_transform(tf.abs(y))
+    y, z = self._latents(tf.convert_to_tensor(image, tf.uint8))
     z_hat = self._coders.side_entropy_model.quantize(z)
     size = (slice(None), slice(0, y.shape[1]), slice(0, y.shape[2]))
     continuous = self.hyper_synthesis_transform(z_hat)[size]
     integer = self.coding_indexes(z_hat)[size]
-    model = tfc.LocationScaleIndexedEntropyModel(
-        tfc.NoisyNormal, self.num_scales, self.scale_fn, coding_rank=3,
-        compression=False)
+    model = self._latent_estimate_model()
 
     def estimate(indexes):
       return float(tf.reduce_sum(
@@ -244,9 +247,7 @@ class ScaleHyperprior(CompressionModel):
     the side model's offsets, and the image size. Entropy coding them needs
     tensorflow-compression's ops, outside this graph.
     """
-    x = self.prepare(image)
-    y = self._analyze(x)
-    z = self.hyper_analysis_transform(tf.abs(y))
+    y, z = self._latents(image)
     z_hat = self._stock_quantize(z, "side")
     return {"latents": tf.round(y), "side_latents": z_hat,
             "image_shape": tf.shape(image)[:2]}
