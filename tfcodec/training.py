@@ -15,6 +15,7 @@ Strategy: `MultiWorkerMirroredStrategy` when `TF_CONFIG` is set, otherwise
 """
 
 import dataclasses
+import gc
 import json
 import os
 import time
@@ -155,6 +156,11 @@ class _Progress(tf.keras.callbacks.Callback):
     return int(self.model.optimizer.iterations.numpy())
 
   def on_epoch_end(self, epoch, logs=None):
+    # The validation pass has just dropped its iterators. Freed now, their
+    # tf.data autotuning threads stop at once; freed by a later garbage
+    # collection, each one first sleeps out its autotuning period (up to a
+    # minute in TF 2.14), and training waits with it (BUILD_NOTES.md).
+    gc.collect()
     logs = logs or {}
     step = self._step()
     elapsed = time.time() - self.t0
