@@ -73,3 +73,5 @@ more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256
 # weights above.
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256b
 more_steps 6 0.05 2000 256 2 hyperprior-q6-c256b
+# 2026-11-24, a later session: a second round for quality 5.
+more_steps 5 0.024 2000 256 2 hyperprior-q5-c256b
