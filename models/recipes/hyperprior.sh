@@ -76,3 +76,4 @@ more_steps 6 0.05 2000 256 2 hyperprior-q6-c256b
 # 2026-11-24, a later session: a second round for qualities 5, 4, 3, 2 and 1.
 more_steps 5 0.024 2000 256 2 hyperprior-q5-c256b
 more_steps 4 0.011 2000 256 2 hyperprior-q4-c256b
+more_steps 3 0.005 2000 256 2 hyperprior-q3-c256b
