@@ -78,3 +78,4 @@ more_steps 5 0.024 2000 256 2 hyperprior-q5-c256b
 more_steps 4 0.011 2000 256 2 hyperprior-q4-c256b
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256b
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256b
+more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256b
