@@ -39,13 +39,14 @@ finetune 7 0.1 runs/hyperprior-q6 1500   # shortened to fit the session
 finetune 1 0.0009 runs/hyperprior-q2 1200  # shortened to fit the session
 # Later sessions: more steps at a quality's own lambda, from its shipped
 # weights unless a seventh argument names others (fresh Adam and step
-# counter): quality, lambda, steps, crop size, batch, run name.
+# counter): quality, lambda, steps, crop size, batch, run name; any further
+# arguments are passed on as flags.
 more_steps() {
   python -m models.train --model=hyperprior --model_config="$CFG" \
     --lmbda=$2 --init_from=${7:-tfcodec/weights/hyperprior-q$1} --data_dir=$DATA \
     --steps=$3 --crop_size=$4 --batch_size=$5 --learning_rate=1e-4 \
     --lr_decay_at=0.8 --checkpoint_dir=runs/$6 --checkpoint_minutes=4 \
-    --log_every=100 --output_dir=runs/$6/final --quality=$1
+    --log_every=100 --output_dir=runs/$6/final --quality=$1 "${@:8}"
 }
 
 # Quality 6, 2,000 more steps; runs/hyperprior-q6b/final was copied over
@@ -79,3 +80,6 @@ more_steps 4 0.011 2000 256 2 hyperprior-q4-c256b
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256b
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256b
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256b
+# A third round for quality 7, on a new crop stream (--seed=1: the first two
+# rounds both drew the stream of seed 0).
+more_steps 7 0.1 2000 256 2 hyperprior-q7-c256c tfcodec/weights/hyperprior-q7 --seed=1
