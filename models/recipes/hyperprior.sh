@@ -80,6 +80,7 @@ more_steps 4 0.011 2000 256 2 hyperprior-q4-c256b
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256b
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256b
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256b
-# A third round for quality 7, on a new crop stream (--seed=1: the first two
-# rounds both drew the stream of seed 0).
+# A third round for qualities 7 and 6, on a new crop stream (--seed=1: the
+# first two rounds both drew the stream of seed 0).
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256c tfcodec/weights/hyperprior-q7 --seed=1
+more_steps 6 0.05 2000 256 2 hyperprior-q6-c256c tfcodec/weights/hyperprior-q6 --seed=1
