@@ -84,3 +84,6 @@ more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256b
 # first two rounds both drew the stream of seed 0).
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256c tfcodec/weights/hyperprior-q7 --seed=1
 more_steps 6 0.05 2000 256 2 hyperprior-q6-c256c tfcodec/weights/hyperprior-q6 --seed=1
+# A third round for qualities 5 to 1 and a fourth for 7 and 6 (each on a crop
+# stream none of its earlier rounds drew).
+more_steps 5 0.024 2000 256 2 hyperprior-q5-c256c tfcodec/weights/hyperprior-q5 --seed=1
