@@ -87,3 +87,4 @@ more_steps 6 0.05 2000 256 2 hyperprior-q6-c256c tfcodec/weights/hyperprior-q6 -
 # A third round for qualities 5 to 1 and a fourth for 7 and 6 (each on a crop
 # stream none of its earlier rounds drew).
 more_steps 5 0.024 2000 256 2 hyperprior-q5-c256c tfcodec/weights/hyperprior-q5 --seed=1
+more_steps 4 0.011 2000 256 2 hyperprior-q4-c256c tfcodec/weights/hyperprior-q4 --seed=1
