@@ -42,6 +42,8 @@
 # 16. The context model alone again.
 # 17. (a later session) Step 15 again, from the weights of step 16.
 # 18. The context model alone again.
+# 19. (a later session) Step 17 again, from the weights of step 18.
+# 20. The context model alone again.
 # Run from the repository root.
 set -e
 DATA=../shared/datasets/train
@@ -82,4 +84,6 @@ codec conv_gru-15-hard128 128 2 1800 100 --init_from=runs/conv_gru-final-7 --har
 context conv_gru-16-context conv_gru-15-hard128 conv_gru-final-8
 codec conv_gru-17-hard128 128 2 1800 100 --init_from=runs/conv_gru-final-8 --hard_crops=4
 context conv_gru-18-context conv_gru-17-hard128 conv_gru-final-9
-# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-9).
+codec conv_gru-19-hard128 128 2 1800 100 --init_from=runs/conv_gru-final-9 --hard_crops=4
+context conv_gru-20-context conv_gru-19-hard128 conv_gru-final-10
+# Shipped as tfcodec/weights/conv_gru (a copy of runs/conv_gru-final-10).
