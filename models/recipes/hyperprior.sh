@@ -93,3 +93,4 @@ more_steps 6 0.05 2000 256 2 hyperprior-q6-c256d tfcodec/weights/hyperprior-q6 -
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256c tfcodec/weights/hyperprior-q3 --seed=1
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256c tfcodec/weights/hyperprior-q2 --seed=1
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256c tfcodec/weights/hyperprior-q1 --seed=1
+more_steps 5 0.024 2000 256 2 hyperprior-q5-c256d tfcodec/weights/hyperprior-q5 --seed=2
