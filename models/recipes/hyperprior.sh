@@ -99,3 +99,4 @@ more_steps 5 0.024 2000 256 2 hyperprior-q5-c256d tfcodec/weights/hyperprior-q5 
 more_steps 4 0.011 2000 256 2 hyperprior-q4-c256d tfcodec/weights/hyperprior-q4 --seed=2
 more_steps 6 0.05 2000 256 2 hyperprior-q6-c256e tfcodec/weights/hyperprior-q6 --seed=3
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256e tfcodec/weights/hyperprior-q7 --seed=3
+more_steps 3 0.005 2000 256 2 hyperprior-q3-c256d tfcodec/weights/hyperprior-q3 --seed=2
