@@ -93,7 +93,7 @@ more_steps 6 0.05 2000 256 2 hyperprior-q6-c256d tfcodec/weights/hyperprior-q6 -
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256c tfcodec/weights/hyperprior-q3 --seed=1
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256c tfcodec/weights/hyperprior-q2 --seed=1
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256c tfcodec/weights/hyperprior-q1 --seed=1
-# Then, in the same session, a fourth round for qualities 5, 4, 3 and 2 (crop
+# Then, in the same session, a fourth round for qualities 5, 4, 3, 2 and 1 (crop
 # seed 2) and a fifth for 6 and 7 (crop seed 3).
 more_steps 5 0.024 2000 256 2 hyperprior-q5-c256d tfcodec/weights/hyperprior-q5 --seed=2
 more_steps 4 0.011 2000 256 2 hyperprior-q4-c256d tfcodec/weights/hyperprior-q4 --seed=2
@@ -101,3 +101,4 @@ more_steps 6 0.05 2000 256 2 hyperprior-q6-c256e tfcodec/weights/hyperprior-q6 -
 more_steps 7 0.1 2000 256 2 hyperprior-q7-c256e tfcodec/weights/hyperprior-q7 --seed=3
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256d tfcodec/weights/hyperprior-q3 --seed=2
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256d tfcodec/weights/hyperprior-q2 --seed=2
+more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256d tfcodec/weights/hyperprior-q1 --seed=2
