@@ -102,3 +102,5 @@ more_steps 7 0.1 2000 256 2 hyperprior-q7-c256e tfcodec/weights/hyperprior-q7 --
 more_steps 3 0.005 2000 256 2 hyperprior-q3-c256d tfcodec/weights/hyperprior-q3 --seed=2
 more_steps 2 0.002 2000 256 2 hyperprior-q2-c256d tfcodec/weights/hyperprior-q2 --seed=2
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256d tfcodec/weights/hyperprior-q1 --seed=2
+# Then a fifth round for quality 5 (crop seed 3).
+more_steps 5 0.024 2000 256 2 hyperprior-q5-c256e tfcodec/weights/hyperprior-q5 --seed=3
