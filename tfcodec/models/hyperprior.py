@@ -45,6 +45,12 @@ class ScaleHyperprior(CompressionModel):
     kernel_parameter: how convolution kernels are trained: "dct" (DCT
       coefficients, the default: fastest to train here), "plain" (Keras
       Conv2D) or "rdft" (tfc.SignalConv2D). All compute the same correlation.
+    quantization: what the synthesis transform sees in training. "noise":
+      the latents plus uniform noise, as the rate term sees them (Ballé et
+      al.). "mixed": the rounded latents, with a straight-through gradient
+      (Minnen & Singh 2020, "Channel-wise autoregressive entropy models"),
+      so the decoder trains on what it decodes; the rate term keeps the
+      noise either way.
     **kwargs: passed to `tf.keras.Model`.
 
   Example:
@@ -62,8 +68,12 @@ class ScaleHyperprior(CompressionModel):
 
   def __init__(self, num_filters=128, latent_channels=192, num_scales=64,
                scale_min=0.11, scale_max=256.0, lmbda=0.01,
-               kernel_parameter="dct", **kwargs):
+               kernel_parameter="dct", quantization="noise", **kwargs):
     super().__init__(lmbda=lmbda, **kwargs)
+    if quantization not in ("noise", "mixed"):
+      raise ValueError(
+          f"quantization must be 'noise' or 'mixed', not {quantization!r}")
+    self.quantization = quantization
     self.num_filters = int(num_filters)
     self.latent_channels = int(latent_channels)
     self.num_scales = int(num_scales)
@@ -117,15 +127,20 @@ class ScaleHyperprior(CompressionModel):
       indexes = self.hyper_synthesis_transform(z_hat)
       indexes = tfc.upper_bound(tfc.lower_bound(
           tf.cast(indexes, tf.float32), 0.0), self.num_scales - 1.0)
-      y_hat = self._perturb(y, 2)
+      y_tilde = self._perturb(y, 2)
+      if self.quantization == "mixed":
+        y = tf.cast(y, tf.float32)
+        y_hat = y + tf.stop_gradient(tf.round(y) - y)
+      else:
+        y_hat = y_tilde
       prior = tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes))
       if rate is None:
         side_bits = self._bits(self.hyperprior, z_hat)
-        bits = self._bits(prior, y_hat)
+        bits = self._bits(prior, y_tilde)
       else:
         # Per sample, for a loss that weighs each sample's own trade-off.
         side_each = self._bits_each(self.hyperprior, z_hat)
-        latent_each = self._bits_each(prior, y_hat)
+        latent_each = self._bits_each(prior, y_tilde)
         side_bits = tf.reduce_sum(side_each)
         bits = tf.reduce_sum(latent_each)
         bits_each = latent_each + side_each
@@ -257,7 +272,8 @@ class ScaleHyperprior(CompressionModel):
             "latent_channels": self.latent_channels,
             "num_scales": self.num_scales, "scale_min": self.scale_min,
             "scale_max": self.scale_max, "lmbda": self.lmbda,
-            "kernel_parameter": self.kernel_parameter}
+            "kernel_parameter": self.kernel_parameter,
+            "quantization": self.quantization}
 
 
 class GainHyperprior(ScaleHyperprior):
