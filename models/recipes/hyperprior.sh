@@ -104,3 +104,19 @@ more_steps 2 0.002 2000 256 2 hyperprior-q2-c256d tfcodec/weights/hyperprior-q2 
 more_steps 1 0.0009 2000 256 2 hyperprior-q1-c256d tfcodec/weights/hyperprior-q1 --seed=2
 # Then a fifth round for quality 5 (crop seed 3).
 more_steps 5 0.024 2000 256 2 hyperprior-q5-c256e tfcodec/weights/hyperprior-q5 --seed=3
+# 2026-12-06: the synthesis trained on rounded latents (quantization "mixed",
+# straight-through; the rate keeps the noise). The A/B behind it, 1,000 steps
+# from the shipped quality 5 with each setting on crop seed 4 (the two runs
+# side by side, one core each; BUILD_NOTES.md, "Mixed quantization"):
+CFG_NOISE=$CFG
+CFG='{"num_filters": 96, "latent_channels": 128, "kernel_parameter": "dct", "quantization": "mixed"}'
+mixed_round() {  # quality, lambda, steps, run, crop seed, [init_from]
+  TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 more_steps $1 $2 $3 256 2 \
+    $4 ${6:-tfcodec/weights/hyperprior-q$1} --seed=$5
+}
+CFG=$CFG_NOISE mixed_round 5 0.024 1000 ab-q5-noise 4
+mixed_round 5 0.024 1000 ab-q5-mixed 4
+# Then two runs at a time, each pinned to one core (taskset -c 0 / -c 1),
+# 4,000 steps each on crop seed 4 (new to both qualities):
+mixed_round 6 0.05 4000 hyperprior-q6-m1 4
+mixed_round 7 0.1 4000 hyperprior-q7-m1 4
