@@ -1,4 +1,5 @@
-"""models.doc_tables: the documents' Kodak tables come from the evaluation."""
+"""tfcodec.reports and models.doc_tables: the documents' Kodak tables come
+from the evaluation."""
 
 import json
 import os
@@ -7,7 +8,7 @@ import sys
 
 import pytest
 
-from models import doc_tables
+from tfcodec import reports
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,11 +35,11 @@ DOCUMENT = f"""# Results
 
 Some words.
 
-{doc_tables.QUALITY_HEADER}
+{reports.QUALITY_HEADER}
 |---|---|---|---|---|---|
 | 1 | 9.9999 | 1.00 | 0.1000 | 1.00 dB | 1.00 dB |
 
-{doc_tables.BD_HEADER}
+{reports.BD_HEADER}
 |---|---|---|---|
 | jpeg420 | +99.00% | +9.00 dB | +99.00% |
 
@@ -47,7 +48,7 @@ More words.
 
 
 def test_the_tables_are_rendered_from_the_evaluation():
-  text = doc_tables.rewrite(DOCUMENT, EVALUATION)
+  text = reports.rewrite(DOCUMENT, EVALUATION)
   lines = text.split("\n")
   # Quality 1 at 0.2 bpp: JPEG 22 + (0.1/0.2)*4 = 24 dB; WebP's curve
   # starts at 0.25 bpp.
@@ -60,15 +61,15 @@ def test_the_tables_are_rendered_from_the_evaluation():
   assert "9.9999" not in text and "+99.00%" not in text
   assert text.startswith("# Results\n\nSome words.\n")
   assert text.endswith("\nMore words.\n")
-  assert doc_tables.rewrite(text, EVALUATION) == text
+  assert reports.rewrite(text, EVALUATION) == text
 
 
 def test_a_document_without_the_tables_is_an_error():
   with pytest.raises(ValueError, match="no hyperprior quality table"):
-    doc_tables.rewrite("# Nothing here\n", EVALUATION)
-  only_quality = DOCUMENT.split(doc_tables.BD_HEADER)[0]
+    reports.rewrite("# Nothing here\n", EVALUATION)
+  only_quality = DOCUMENT.split(reports.BD_HEADER)[0]
   with pytest.raises(ValueError, match="no Bjontegaard table"):
-    doc_tables.rewrite(only_quality, EVALUATION)
+    reports.rewrite(only_quality, EVALUATION)
 
 
 def test_check_fails_on_stale_tables_and_passes_once_rewritten(tmp_path):
