@@ -50,7 +50,7 @@ def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
 
-  from tfcodec import bench, plot, zoo  # pylint: disable=g-import-not-at-top
+  from tfcodec import bench, plot, reports, zoo  # pylint: disable=g-import-not-at-top
 
   files = bench.list_images(FLAGS.data_dir)
   sweeps = {"jpeg420": [int(q) for q in FLAGS.jpeg_qualities],
@@ -136,13 +136,7 @@ def main(argv):
         "fewer bits; n/a = no overlap" + (
             f"; its points up to {FLAGS.bd_max_bpp} bpp" if FLAGS.bd_max_bpp
             else "") + "):")
-  print("| against | BD-rate (PSNR) | BD-PSNR | BD-rate (MS-SSIM dB) |")
-  print("|---|---|---|---|")
-  for ref, d in deltas.items():
-    cells = ["n/a" if v is None else f"{v:+.2f}{unit}" for v, unit in (
-        (d["bd_rate_psnr"], "%"), (d["bd_psnr"], " dB"),
-        (d["bd_rate_ms_ssim_db"], "%"))]
-    print(f"| {ref} | " + " | ".join(cells) + " |")
+  print("\n".join(reports.bd_table(deltas)))
   print(f"wrote {FLAGS.output}" + (f" and {FLAGS.plot}" if FLAGS.plot else ""))
 
 

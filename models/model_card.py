@@ -29,7 +29,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   del argv
-  from tfcodec import bench  # pylint: disable=g-import-not-at-top
+  from tfcodec import bench, reports  # pylint: disable=g-import-not-at-top
   with open(FLAGS.evaluation) as f:
     evaluation = json.load(f)
   ours = evaluation["codecs"][0]
@@ -103,14 +103,8 @@ def main(argv):
               f"(qualities {', '.join(map(str, r['quality']))}; PCHIP; "
               "negative BD-rate = fewer bits for the same quality; the "
               "Pillow codecs were measured in the same run, the published "
-              "curve comes from `../shared/anchors`):", "",
-              "| against | BD-rate (PSNR) | BD-PSNR | BD-rate (MS-SSIM dB) |",
-              "|---|---|---|---|"]
-    for ref, d in deltas.items():
-      cells = ["n/a" if v is None or np.isnan(v) else f"{v:+.2f}{unit}"
-               for v, unit in ((d["bd_rate_psnr"], "%"), (d["bd_psnr"], " dB"),
-                               (d["bd_rate_ms_ssim_db"], "%"))]
-      lines.append(f"| {ref} | " + " | ".join(cells) + " |")
+              "curve comes from `../shared/anchors`):", ""]
+    lines += reports.bd_table(deltas)
   with open(FLAGS.output, "w") as f:
     f.write("\n".join(lines) + "\n")
   print(f"wrote {FLAGS.output}")

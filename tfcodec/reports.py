@@ -41,10 +41,12 @@ def quality_table(evaluation) -> list[str]:
   return rows
 
 
-def bd_table(evaluation) -> list[str]:
+def bd_table(deltas) -> list[str]:
+  """The Bjontegaard table of `deltas` (an evaluation's "bd_against": per
+  reference curve, its deltas; None or NaN, no overlap, reads n/a)."""
   rows = [BD_HEADER, "|---|---|---|---|"]
-  for ref, d in evaluation["bd_against"].items():
-    cells = ["n/a" if v is None else f"{v:+.2f}{unit}" for v, unit in (
+  for ref, d in deltas.items():
+    cells = ["n/a" if v is None or v != v else f"{v:+.2f}{unit}" for v, unit in (
         (d["bd_rate_psnr"], "%"), (d["bd_psnr"], " dB"),
         (d["bd_rate_ms_ssim_db"], "%"))]
     rows.append(f"| {ref} | " + " | ".join(cells) + " |")
@@ -70,7 +72,7 @@ def rewrite(text: str, evaluation) -> str:
   lines, end = _replace_table(lines, start, quality_table(evaluation))
   for i in range(end, min(end + 3, len(lines))):
     if lines[i] == BD_HEADER:
-      lines, _ = _replace_table(lines, i, bd_table(evaluation))
+      lines, _ = _replace_table(lines, i, bd_table(evaluation["bd_against"]))
       break
   else:
     raise ValueError("no Bjontegaard table right after the quality table")
