@@ -23,13 +23,20 @@ flags.DEFINE_float("raw_bpp_per_quality", None,
                    "Progressive models: bpp of one quality step before "
                    "entropy coding (conv_gru: 0.125 per iteration); adds a "
                    "before/after table.")
+flags.DEFINE_string("anchor", None,
+                    "A published curve in ../shared/anchors (e.g. "
+                    "tfc-toderici-2017-cvpr): adds a table of it, "
+                    "interpolated to this model's rates.")
+flags.DEFINE_string("anchors_csv", None,
+                    "CSV of published curves (default: ../shared/anchors/"
+                    "kodak_published_rd.csv).")
 flags.mark_flags_as_required(["evaluation", "recipe", "output", "title"])
 FLAGS = flags.FLAGS
 
 
 def main(argv):
   del argv
-  from tfcodec import bench, reports  # pylint: disable=g-import-not-at-top
+  from tfcodec import bench, plot, reports  # pylint: disable=g-import-not-at-top
   with open(FLAGS.evaluation) as f:
     evaluation = json.load(f)
   ours = evaluation["codecs"][0]
@@ -53,6 +60,15 @@ def main(argv):
     lines.append(f"| {q} | {r['bpp'][i]:.4f} | {r['psnr-rgb'][i]:.2f} | "
                  f"{r['ms-ssim-rgb'][i]:.4f} | {r['ms-ssim-rgb-db'][i]:.2f} | "
                  f"{r['encoding_time'][i]:.2f} | {r['decoding_time'][i]:.2f} |")
+  encoded = {x.get("encoded_iterations") for i in rows
+             for x in ours["per_image"][str(r["quality"][i])]}
+  if encoded != {None}:
+    (top,) = encoded
+    lines += ["", f"Each image was coded once, with {top} iterations, and "
+              "each row measures that file cut after its iteration count "
+              "(the bytes a file coded with that many holds): encode (s) is "
+              f"that one encode of {top} iterations, decode (s) the cut "
+              "file's."]
   if FLAGS.raw_bpp_per_quality:
     lines += ["", "Bits before and after entropy coding: before, "
               f"{FLAGS.raw_bpp_per_quality} bpp per iteration (the binary "
@@ -81,6 +97,27 @@ def main(argv):
     lines.append(f"| {q} | {r['bpp'][i]:.4f} | {jp:.2f} | "
                  f"{r['psnr-rgb'][i] - jp:+.2f} | {jm:.4f} | "
                  f"{r['ms-ssim-rgb'][i] - jm:+.4f} |")
+  if FLAGS.anchor:
+    (paper,) = plot.load_anchors([FLAGS.anchor], FLAGS.anchors_csv)
+    lines += ["", f"Against the published curve `{FLAGS.anchor}` "
+              "(`../shared/anchors`), interpolated linearly in bpp to this "
+              "model's rate:", "",
+              "| quality | bpp | published PSNR (dB) | ours - published (dB) "
+              "| published MS-SSIM | ours - published (MS-SSIM) |",
+              "|---|---|---|---|---|---|"]
+    for i in rows:
+      q, b = r["quality"][i], r["bpp"][i]
+      pp = bench.interpolate(b, paper.bpp, paper.psnr)
+      pm = bench.interpolate(b, paper.bpp, paper.ms_ssim)
+      if np.isnan(pp):
+        side = "below" if b < min(paper.bpp) else "above"
+        lines.append(f"| {q} | {b:.4f} | n/a: {side} its range "
+                     f"({min(paper.bpp):.4f}-{max(paper.bpp):.4f} bpp) "
+                     "| | | |")
+        continue
+      lines.append(f"| {q} | {b:.4f} | {pp:.2f} | "
+                   f"{r['psnr-rgb'][i] - pp:+.2f} | {pm:.4f} | "
+                   f"{r['ms-ssim-rgb'][i] - pm:+.4f} |")
   lines += ["", "Range coding against the model's own rate estimate "
             "(range-coded strings only; the container and tensor packing add "
             "the overhead shown):", "",

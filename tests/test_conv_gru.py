@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import smooth_image
-from tfcodec import bitstream, cli, coding, training, zoo
+from tfcodec import bench, bitstream, cli, coding, training, zoo
 from tfcodec.errors import CorruptedError
 from tfcodec.layers import ConvGRU
 from tfcodec.models import conv_gru
@@ -210,3 +210,60 @@ def test_cli_info_and_iterations(tiny, tmp_path, monkeypatch, capsys):
   assert cli.main(["decompress", tfc_path, out_path, "--iterations", "5"]) == 1
   err = capsys.readouterr().err
   assert err.count("\n") == 1 and "x.tfc" in err and "outside 1..3" in err
+
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tiny, tmp_path_factory):
+  path = str(tmp_path_factory.mktemp("tiny_conv_gru"))
+  training.save_weights(tiny, "conv_gru", path, quality=3,
+                        qualities=[1, 2, 3])
+  return path
+
+
+def test_a_cut_file_measures_as_the_file_coded_with_fewer_iterations(
+    tiny_dir, tmp_path, monkeypatch):
+  image = smooth_image(48, 40, seed=7)
+  full = zoo.load_from_dir(tiny_dir, 3)
+  one = zoo.load_from_dir(tiny_dir, 1)
+  data = coding.compress_image(image, "conv_gru", 3, model=full)
+  coded = coding.compress_image(image, "conv_gru", 1, model=one)
+  cut = bitstream.cut_progressive(data, 1)
+  assert len(cut) == len(coded)
+  assert bitstream.unpack_progressive(cut).chunks == (
+      bitstream.unpack_progressive(coded).chunks)
+  np.testing.assert_array_equal(coding.decompress_bytes(cut, model=full)[0],
+                                coding.decompress_bytes(coded, model=one)[0])
+  with pytest.raises(ValueError, match="holds 1..3"):
+    bitstream.cut_progressive(data, 4)
+  # A file already cut short mid-chunk cuts at a whole iteration.
+  assert bitstream.cut_progressive(data[:-3], 2) == bitstream.cut_progressive(
+      data, 2)
+
+  # One encode measures each count as the file coded with that many.
+  rows = bench.measure_progressive(full, "conv_gru", [1, 3], image)
+  assert sorted(rows) == [1, 3]
+  for k, model in ((1, one), (3, full)):
+    alone = bench.measure_model(model, "conv_gru", k, image)
+    for key in ("bytes", "bpp", "psnr-rgb", "ms-ssim-rgb", "coded_bpp",
+                "overhead_bytes"):
+      assert rows[k][key] == alone[key], key
+    assert rows[k]["estimate_bpp"] == pytest.approx(alone["estimate_bpp"],
+                                                    rel=1e-5)
+    assert rows[k]["encoded_iterations"] == 3
+  assert rows[1]["bytes"] < rows[3]["bytes"]
+
+  # run_bench takes that path for several counts of a progressive model.
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  Image.fromarray(image).save(tmp_path / "a.png")
+  loaded = []
+  monkeypatch.setattr(zoo, "load_from_dir",
+                      lambda path, quality=None: loaded.append(quality) or full)
+  results = bench.run_bench(str(tmp_path), models=["conv_gru"],
+                            qualities={"conv_gru": [1, 3]}, progress=False,
+                            weights_dirs={"conv_gru": tiny_dir})
+  assert loaded == [3]
+  (entry,) = results["codecs"]
+  assert entry["results"]["quality"] == [1, 3]
+  assert entry["results"]["bpp"] == [rows[1]["bpp"], rows[3]["bpp"]]
+  assert entry["per_image"][1][0]["encoded_iterations"] == 3

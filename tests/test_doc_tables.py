@@ -91,3 +91,43 @@ def test_check_fails_on_stale_tables_and_passes_once_rewritten(tmp_path):
   assert run().returncode == 0
   assert run("--check").returncode == 0
   assert "| 2 | 0.5000 | 30.50 |" in doc.read_text()
+
+
+def test_a_model_card_sets_a_cut_evaluation_beside_a_published_curve(
+    tmp_path):
+  row = {"coded_bpp": 0.2, "estimate_bpp": 0.2, "overhead_bytes": 50,
+         "encoded_iterations": 2}
+  evaluation = {
+      "images": 1,
+      "codecs": [
+          {"name": "conv_gru",
+           "results": {"quality": [1, 2], "bpp": [0.2, 0.5],
+                       "psnr-rgb": [25.0, 28.0], "ms-ssim-rgb": [0.9, 0.95],
+                       "ms-ssim-rgb-db": [10.0, 13.0],
+                       "encoding_time": [0.3, 0.3],
+                       "decoding_time": [0.1, 0.2]},
+           "per_image": {"1": [row], "2": [row]}},
+          {"name": "jpeg420",
+           "results": {"quality": [10, 90], "bpp": [0.1, 1.0],
+                       "psnr-rgb": [22.0, 31.0],
+                       "ms-ssim-rgb": [0.8, 0.98]}}]}
+  (tmp_path / "eval.json").write_text(json.dumps(evaluation))
+  (tmp_path / "recipe.md").write_text("How it was trained.\n")
+  (tmp_path / "anchors.csv").write_text(
+      "method,bpp,psnr_rgb,msssim_rgb,enc_s,dec_s,source\n"
+      "paper,0.25,26.0,0.92,,,x\npaper,0.75,30.0,0.96,,,x\n")
+  card = tmp_path / "card.md"
+  subprocess.run(
+      [sys.executable, "-m", "models.model_card",
+       f"--evaluation={tmp_path / 'eval.json'}",
+       f"--recipe={tmp_path / 'recipe.md'}", "--title=t",
+       f"--output={card}", "--anchor=paper",
+       f"--anchors_csv={tmp_path / 'anchors.csv'}"],
+      cwd=ROOT, check=True, capture_output=True)
+  lines = card.read_text().split("\n")
+  # 0.2 bpp is below the published curve's range; at 0.5 bpp it gives
+  # 26 + (0.25/0.5)*4 = 28 dB and 0.94.
+  assert ("| 1 | 0.2000 | n/a: below its range (0.2500-0.7500 bpp) | | | |"
+          in lines)
+  assert "| 2 | 0.5000 | 28.00 | +0.00 | 0.9400 | +0.0100 |" in lines
+  assert any("coded once, with 2 iterations" in line for line in lines)

@@ -37,8 +37,9 @@ from tqdm import tqdm
 from tfcodec import __version__, metrics
 from tfcodec import io as tio
 
-__all__ = ["list_images", "measure", "measure_model", "measure_codec",
-           "to_results", "run_bench", "write_results", "interpolate"]
+__all__ = ["list_images", "measure", "measure_model", "measure_progressive",
+           "measure_codec", "to_results", "run_bench", "write_results",
+           "interpolate"]
 
 KEYS = ("bpp", "psnr-rgb", "ms-ssim-rgb", "ms-ssim-rgb-db", "encoding_time",
         "decoding_time")
@@ -169,6 +170,42 @@ def _codec_worker(args):
                        tio.read_image(path))
 
 
+def measure_progressive(model, name: str, qualities: Sequence[int],
+                        image: np.ndarray) -> Dict[int, Dict]:
+  """A progressive zoo model at several iteration counts from one encode.
+
+  The image is coded once with the model's iterations, and each count k in
+  `qualities` is measured on that file cut after iteration k
+  (`bitstream.cut_progressive`): the same bytes a k-iteration file holds,
+  decoded as `tfcodec decompress` decodes a cut file. Rows are those of
+  `measure_model`, but `encoding_time` is the one encode of every
+  iteration (what a cut file cost to make), and `encoded_iterations` says
+  how many that was.
+  """
+  from tfcodec import bitstream, coding  # pylint: disable=g-import-not-at-top
+  t = time.perf_counter()
+  tensors = model.compress(image)
+  data = coding.pack_encoded(name, model.iterations, image.shape, tensors)
+  t_enc = time.perf_counter() - t
+  chunks = [len(s) for s in tensors[0].numpy().reshape(-1)]
+  bits = np.cumsum(model.iteration_bits(image))
+  h, w = image.shape[:2]
+  rows = {}
+  for k in qualities:
+    cut = bitstream.cut_progressive(data, k)
+    t = time.perf_counter()
+    decoded, _ = coding.decompress_bytes(cut, model=model)
+    t_dec = time.perf_counter() - t
+    row = measure(image, cut, decoded, t_enc, t_dec)
+    strings = sum(chunks[:k])
+    row.update(estimate_bpp=float(bits[k - 1]) / (h * w),
+               coded_bpp=8 * strings / (h * w),
+               overhead_bytes=len(cut) - strings,
+               encoded_iterations=int(model.iterations))
+    rows[k] = row
+  return rows
+
+
 def _weights_fingerprint(name: str, quality: int,
                          folder: Optional[str] = None) -> str:
   """The weights folder's files (the shipped one unless `folder`) and the
@@ -183,6 +220,32 @@ def _weights_fingerprint(name: str, quality: int,
   return "".join(_sha1_file(os.path.join(folder, f))
                  for f in sorted(os.listdir(folder))
                  if not f.endswith(".md")) + _sha1_file(source)
+
+
+def _bench_progressive(name, qs, weights, files, hashes, cache, progress):
+  """`run_bench` for a progressive model: each image coded once, at the
+  most iterations asked for, and measured cut after each count
+  (`measure_progressive`)."""
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  top = max(qs)
+  fingerprint = _weights_fingerprint(name, top, weights)
+  # "cut": these rows time one encode of `top` iterations, so they are kept
+  # apart from rows measured by coding each count on its own.
+  keys = {(q, f): ["model", name, q, fingerprint, hashes[f], "cut", top]
+          for q in qs for f in files}
+  rows = {k: cache.get(v) for k, v in keys.items()}
+  todo = [f for f in files if any(rows[(q, f)] is None for q in qs)]
+  model = None
+  if todo:
+    model = (zoo.load_from_dir(weights, top) if weights
+             else zoo.load(name, top))
+  for f in tqdm(todo, desc=f"{name} q{top}, cut at {len(qs)} counts",
+                disable=not progress):
+    measured = measure_progressive(model, name, qs, tio.read_image(f))
+    for q in qs:
+      rows[(q, f)] = dict(measured[q], image=os.path.basename(f))
+      cache.put(keys[(q, f)], rows[(q, f)])
+  return {q: [rows[(q, f)] for f in files] for q in qs}
 
 
 def run_bench(folder: str, models: Sequence[str] = (),
@@ -210,6 +273,12 @@ def run_bench(folder: str, models: Sequence[str] = (),
                                       else zoo.qualities(name)))
     if not qs:
       skipped[name] = "no shipped weights"
+      continue
+    if len(qs) > 1 and getattr(zoo.model_class(name), "progressive", False):
+      per_quality = _bench_progressive(name, qs, weights, files, hashes,
+                                       cache, progress)
+      entries.append(dict(to_results(name, f"tfcodec zoo model {name}",
+                                     per_quality), per_image=per_quality))
       continue
     per_quality = {}
     for q in qs:

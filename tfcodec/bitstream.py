@@ -239,6 +239,23 @@ def unpack_progressive(data: bytes,
   return Progressive(header, payload, tuple(chunks), len(view) - position)
 
 
+def cut_progressive(data: bytes, iterations: int) -> bytes:
+  """A progressive file cut after its first `iterations` whole chunks.
+
+  That is what a download stopped at an iteration boundary holds, and as
+  many bytes as the same image coded with `iterations` iterations: the
+  chunks are the same, and only the header's quality (the iterations coded)
+  differs.
+  """
+  found = unpack_progressive(data)
+  if not 1 <= iterations <= found.iterations:
+    raise ValueError(f"cannot cut after iteration {iterations}: the file "
+                     f"holds 1..{found.iterations}")
+  drop = found.cut_bytes + sum(len(c) + _CHUNK.size + _CRC.size
+                               for c in found.chunks[iterations:])
+  return bytes(data[:len(data) - drop])
+
+
 def pack_tensors(tensors: Sequence) -> bytes:
   """Packs a model's `compress` outputs with tfc.PackedTensors."""
   import tensorflow_compression as tfc  # pylint: disable=g-import-not-at-top

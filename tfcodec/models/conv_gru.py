@@ -227,9 +227,11 @@ class ConvGRUCodec(CompressionModel):
       out += tf.cast(v, tf.float32) * tf.constant(masks[g])
     return out
 
-  def _rate_bits(self, all_codes, training):
-    """Bits of the codes of every iteration under the context model."""
+  def _rate_bits(self, all_codes, training, per_iteration=False):
+    """Bits of the codes of every iteration under the context model: their
+    sum, or with `per_iteration` a list of each iteration's bits."""
     total = 0.0
+    each = []
     previous = tf.zeros_like(all_codes[0])
     tables = tf.constant(_table_bits(), tf.float32)
     for t, codes in enumerate(all_codes, start=1):
@@ -247,9 +249,11 @@ class ConvGRUCodec(CompressionModel):
         symbol = tf.cast(codes > 0, tf.int32)
         coded = tf.reduce_sum(tf.gather_nd(tables, tf.stack(
             [tf.cast(index, tf.int32), symbol], -1)))
-        total += tf.minimum(coded, tf.cast(tf.size(codes), tf.float32)) + 8.0
+        bits = tf.minimum(coded, tf.cast(tf.size(codes), tf.float32)) + 8.0
+        total += bits
+        each.append(bits)
       previous = codes
-    return total
+    return each if per_iteration else total
 
   # -- training --------------------------------------------------------------------
 
@@ -285,6 +289,15 @@ class ConvGRUCodec(CompressionModel):
     context model's rate (which reaches only the context model)."""
     _, bpp, mse = super().loss_terms(x, outputs)
     return outputs["l1"] + self.lmbda * bpp, bpp, mse
+
+  def iteration_bits(self, image):
+    """The model's rate estimate of each iteration, in bits, for a uint8
+    image: a list of `iterations` floats. The encoder is causal (iteration t
+    sees only iterations 1..t), so the first k entries are also what the
+    model would estimate at k iterations: a file cut after k iterations."""
+    all_codes, _, _ = self._iterate(self.prepare(image), self.iterations)
+    return [float(b) for b in self._rate_bits(all_codes, False,
+                                              per_iteration=True)]
 
   # -- coding ------------------------------------------------------------------------
 
