@@ -222,6 +222,16 @@ def _weights_fingerprint(name: str, quality: int,
                  if not f.endswith(".md")) + _sha1_file(source)
 
 
+def _warm_up(model, name: str, quality: int) -> None:
+  """Codes one small image, so that tracing the model's functions is not
+  timed as the first image's encode and decode."""
+  from tfcodec import coding  # pylint: disable=g-import-not-at-top
+  image = np.full((32, 48, 3), 128, np.uint8)
+  tensors = model.compress(image)
+  coding.decompress_bytes(coding.pack_encoded(name, quality, image.shape,
+                                              tensors), model=model)
+
+
 def _bench_progressive(name, qs, weights, files, hashes, cache, progress):
   """`run_bench` for a progressive model: each image coded once, at the
   most iterations asked for, and measured cut after each count
@@ -239,6 +249,7 @@ def _bench_progressive(name, qs, weights, files, hashes, cache, progress):
   if todo:
     model = (zoo.load_from_dir(weights, top) if weights
              else zoo.load(name, top))
+    _warm_up(model, name, top)
   for f in tqdm(todo, desc=f"{name} q{top}, cut at {len(qs)} counts",
                 disable=not progress):
     measured = measure_progressive(model, name, qs, tio.read_image(f))
@@ -290,6 +301,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
       if todo:
         model = (zoo.load_from_dir(weights, q) if weights
                  else zoo.load(name, q))
+        _warm_up(model, name, q)
       for f in tqdm(todo, desc=f"{name} q{q}", disable=not progress):
         rows[f] = dict(measure_model(model, name, q, tio.read_image(f)),
                        image=os.path.basename(f))
