@@ -127,3 +127,6 @@ mixed_round 5 0.024 3000 hyperprior-q5-m1 5 runs/ab-q5-mixed/final
 # The next pair (2026-12-06/07), crop seed 5, new to both qualities:
 mixed_round 7 0.1 4000 hyperprior-q7-m2 5
 mixed_round 6 0.05 4000 hyperprior-q6-m2 5
+# Then qualities 4 (crop seed 5) and 5 (crop seed 6), 3,000 steps each:
+mixed_round 4 0.011 3000 hyperprior-q4-m2 5
+mixed_round 5 0.024 3000 hyperprior-q5-m2 6
