@@ -212,7 +212,6 @@ def test_cli_info_and_iterations(tiny, tmp_path, monkeypatch, capsys):
   assert err.count("\n") == 1 and "x.tfc" in err and "outside 1..3" in err
 
 
-
 @pytest.fixture(scope="module")
 def tiny_dir(tiny, tmp_path_factory):
   path = str(tmp_path_factory.mktemp("tiny_conv_gru"))
