@@ -12,7 +12,8 @@ curve against Pillow JPEG 4:2:0 and WebP (measured in the same run) and the
 published anchors (--anchors). Writes everything as JSON, and the
 rate-distortion plot (PNG or SVG) with --plot. `--weights_dir` evaluates a
 weights folder that is not shipped (e.g. from `models.package_weights`),
-at every quality it serves or at those --quality names.
+at every quality it serves or at those --quality names. `--refine_steps`
+measures the slower encode that refines each image's latents first.
 """
 
 import os
@@ -41,6 +42,10 @@ flags.DEFINE_float("plot_max_bpp", 2.0, "Right edge of the plot.")
 flags.DEFINE_float("bd_max_bpp", None,
                    "Bjontegaard deltas over the model's points at or below "
                    "this rate only (e.g. 0.6 for comcnn's low-rate target).")
+flags.DEFINE_integer("refine_steps", 0,
+                     "Refine each image's latents for this many steps before "
+                     "coding (hyperprior models; a slower encode, the same "
+                     "decoder).", lower_bound=0)
 flags.DEFINE_string("cache", "results/.evaluate-cache",
                     "Per-image results cache ('' for none).")
 FLAGS = flags.FLAGS
@@ -72,7 +77,8 @@ def main(argv):
       FLAGS.data_dir, models=[FLAGS.model, *FLAGS.with_models],
       codec_names=list(sweeps),
       qualities={FLAGS.model: qualities, **sweeps},
-      cache_dir=FLAGS.cache, weights_dirs=weights_dirs)["codecs"]
+      cache_dir=FLAGS.cache, weights_dirs=weights_dirs,
+      refine_steps={FLAGS.model: FLAGS.refine_steps})["codecs"]
   per_quality = ours["per_image"]
   missing = set(FLAGS.with_models) - {e["name"] for e in entries}
   if missing:
@@ -82,6 +88,8 @@ def main(argv):
   classical = sorted(entries, key=lambda e: e["name"] not in sweeps)
   jpeg = next(c for c in classical if c["name"] == "jpeg420")
 
+  if FLAGS.refine_steps:
+    ours["name"] = f"{FLAGS.model} ({FLAGS.refine_steps} refine steps)"
   curves = [plot.Curve(e["name"], e["results"]["bpp"],
                        e["results"]["psnr-rgb"], e["results"]["ms-ssim-rgb"])
             for e in [ours, *classical]]

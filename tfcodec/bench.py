@@ -79,16 +79,20 @@ def measure_codec(codec, quality: int, image: np.ndarray) -> Dict:
   return measure(image, data, decoded, t_enc, t_dec)
 
 
-def measure_model(model, name: str, quality: int, image: np.ndarray) -> Dict:
+def measure_model(model, name: str, quality: int, image: np.ndarray,
+                  refine_steps: int = 0) -> Dict:
   """A zoo model through real .tfc bytes.
 
   Adds `estimate_bpp` (the model's own rate estimate), `coded_bpp` (the
   range-coded strings alone) and `overhead_bytes` (container header and
   tensor packing), so the range coder can be checked against the estimate.
+  With `refine_steps`, the latents are refined for each image first
+  (`coding.encode_tensors`; timed as part of the encode), and the estimate
+  is of the refined latents.
   """
   from tfcodec import coding  # pylint: disable=g-import-not-at-top
   t = time.perf_counter()
-  tensors = model.compress(image)
+  tensors, latents = coding.encode_tensors(model, image, refine_steps)
   data = coding.pack_encoded(name, quality, image.shape, tensors)
   t_enc = time.perf_counter() - t
   t = time.perf_counter()
@@ -98,7 +102,9 @@ def measure_model(model, name: str, quality: int, image: np.ndarray) -> Dict:
   h, w = image.shape[:2]
   strings = sum(len(s) for x in tensors if x.dtype.name == "string"
                 for s in x.numpy().reshape(-1))
-  row.update(estimate_bpp=model.estimate_bits(image) / (h * w),
+  estimate = (model.estimate_bits(image) if latents is None
+              else model.estimate_latent_bits(latents))
+  row.update(estimate_bpp=estimate / (h * w),
              coded_bpp=8 * strings / (h * w),
              overhead_bytes=len(data) - strings)
   return row
@@ -264,15 +270,19 @@ def run_bench(folder: str, models: Sequence[str] = (),
               qualities: Optional[Dict[str, Sequence[int]]] = None,
               cache_dir: Optional[str] = None, workers: int = 2,
               progress: bool = True,
-              weights_dirs: Optional[Dict[str, str]] = None) -> Dict:
+              weights_dirs: Optional[Dict[str, str]] = None,
+              refine_steps: Optional[Dict[str, int]] = None) -> Dict:
   """Measures models and codecs over every image in `folder`.
 
   A model named in `weights_dirs` is measured from that weights folder
-  (`zoo.load_from_dir`) instead of its shipped weights.
+  (`zoo.load_from_dir`) instead of its shipped weights, and one named in
+  `refine_steps` with its latents refined for each image for that many
+  steps (`coding.encode_tensors`).
   """
   from tfcodec import codecs, zoo  # pylint: disable=g-import-not-at-top
   qualities = qualities or {}
   weights_dirs = weights_dirs or {}
+  refine_steps = {k: int(v) for k, v in (refine_steps or {}).items() if v}
   files = list_images(folder)
   hashes = {f: _sha1_file(f) for f in files}
   cache = _Cache(cache_dir)
@@ -285,7 +295,13 @@ def run_bench(folder: str, models: Sequence[str] = (),
     if not qs:
       skipped[name] = "no shipped weights"
       continue
-    if len(qs) > 1 and getattr(zoo.model_class(name), "progressive", False):
+    steps = refine_steps.get(name, 0)
+    cls = zoo.model_class(name)
+    if steps and not hasattr(cls, "refine_latents"):
+      raise ValueError(f"model {name} cannot refine its latents (refine "
+                       "steps need a hyperprior model)")
+    refined = ["refine", steps, cls.refine_learning_rate] if steps else []
+    if len(qs) > 1 and getattr(cls, "progressive", False):
       per_quality = _bench_progressive(name, qs, weights, files, hashes,
                                        cache, progress)
       entries.append(dict(to_results(name, f"tfcodec zoo model {name}",
@@ -294,7 +310,8 @@ def run_bench(folder: str, models: Sequence[str] = (),
     per_quality = {}
     for q in qs:
       fingerprint = _weights_fingerprint(name, q, weights)
-      keys = {f: ["model", name, q, fingerprint, hashes[f]] for f in files}
+      keys = {f: ["model", name, q, fingerprint, hashes[f], *refined]
+              for f in files}
       rows = {f: cache.get(keys[f]) for f in files}
       todo = [f for f in files if rows[f] is None]
       model = None
@@ -302,13 +319,17 @@ def run_bench(folder: str, models: Sequence[str] = (),
         model = (zoo.load_from_dir(weights, q) if weights
                  else zoo.load(name, q))
         _warm_up(model, name, q)
-      for f in tqdm(todo, desc=f"{name} q{q}", disable=not progress):
-        rows[f] = dict(measure_model(model, name, q, tio.read_image(f)),
+      for f in tqdm(todo, desc=f"{name} q{q}" + (
+          f" ({steps} refine steps)" if steps else ""), disable=not progress):
+        rows[f] = dict(measure_model(model, name, q, tio.read_image(f),
+                                     refine_steps=steps),
                        image=os.path.basename(f))
         cache.put(keys[f], rows[f])
       per_quality[q] = [rows[f] for f in files]
-    entries.append(dict(to_results(name, f"tfcodec zoo model {name}",
-                                   per_quality), per_image=per_quality))
+    description = f"tfcodec zoo model {name}" + (
+        f", latents refined for each image ({steps} steps)" if steps else "")
+    entries.append(dict(to_results(name, description, per_quality),
+                        per_image=per_quality, refine_steps=steps))
 
   for name in codec_names:
     codec = codecs.get_codec(name)

@@ -11,7 +11,7 @@ import numpy as np
 from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
-__all__ = ["compress_image", "decompress_bytes", "pack_encoded",
+__all__ = ["compress_image", "encode_tensors", "decompress_bytes", "pack_encoded",
            "decode_tensors", "payload_spec", "unpack_encoded", "read_file",
            "decompress_file",
            "is_progressive"]
@@ -108,13 +108,38 @@ def unpack_encoded(data: bytes):
                                                           strict=True)}
 
 
+def encode_tensors(model, image: np.ndarray, refine_steps: int = 0,
+                   progress: Optional[Callable[[], None]] = None):
+  """A model's `compress` tensors for a uint8 `[H, W, 3]` image, and the
+  latents they code when `refine_steps` > 0 (else None).
+
+  With `refine_steps`, the model's latents are first refined for this image
+  (`refine_latents`; hyperprior models): a slower encode whose files any
+  decoder reads. `progress` is called after each refinement step.
+  """
+  steps = int(refine_steps)
+  if steps < 0:
+    raise ValueError(f"refine steps must be 0 or more, not {steps}")
+  if not steps:
+    return model.compress(image), None
+  if not hasattr(model, "refine_latents"):
+    raise ValueError(f"model {type(model).__name__} cannot refine its "
+                     "latents (refine steps need a hyperprior model)")
+  latents = model.refine_latents(image, steps, progress=progress)
+  return model.compress_latents(latents, np.asarray(image.shape[:2],
+                                                    np.int32)), latents
+
+
 def compress_image(image: np.ndarray, model_name: str = zoo.DEFAULT_MODEL,
-                   quality: Optional[int] = None, model=None) -> bytes:
-  """Compresses a uint8 `[H, W, 3]` image into tfcodec file bytes."""
+                   quality: Optional[int] = None, model=None,
+                   refine_steps: int = 0,
+                   progress: Optional[Callable[[], None]] = None) -> bytes:
+  """Compresses a uint8 `[H, W, 3]` image into tfcodec file bytes (with
+  `refine_steps`, from latents refined for it: see `encode_tensors`)."""
   if quality is None:
     quality = zoo.default_quality(model_name)
   model = model or zoo.load(model_name, quality)
-  tensors = model.compress(image)
+  tensors, _ = encode_tensors(model, image, refine_steps, progress)
   return pack_encoded(model_name, quality or 0, image.shape, tensors)
 
 

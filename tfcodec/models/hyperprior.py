@@ -13,6 +13,7 @@ Training uses the float hyper-synthesis.
 """
 
 import math
+import weakref
 
 import tensorflow as tf
 import tensorflow_compression as tfc
@@ -22,6 +23,10 @@ from tfcodec.layers.integer import IntegerNetwork
 from tfcodec.models.base import CompressionModel
 
 __all__ = ["ScaleHyperprior", "GainHyperprior"]
+
+# Each model's traced `refine_latents` step, outside the model so that it is
+# neither tracked nor exported with it.
+_REFINE_STEPS = weakref.WeakKeyDictionary()
 
 _DECODE_SPEC = [
     tf.TensorSpec(shape=(1,), dtype=tf.string),
@@ -172,6 +177,7 @@ class ScaleHyperprior(CompressionModel):
     return y, self.hyper_analysis_transform(tf.abs(y))
 
   def build_coders(self, state=None):
+    _REFINE_STEPS.pop(self, None)  # It holds the side coder's offsets.
     # The Gaussian scale table is fixed, not learned: it is cheap to build
     # and identical everywhere. The side information's tables are learned.
     self._coders.entropy_model = tfc.LocationScaleIndexedEntropyModel(
@@ -200,13 +206,120 @@ class ScaleHyperprior(CompressionModel):
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def compress(self, image):
-    y, z = self._latents(image)
+    y, _ = self._latents(image)
+    return self._code_latents(y, tf.shape(image)[:2])
+
+  @tf.function(input_signature=[
+      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
+      tf.TensorSpec(shape=(2,), dtype=tf.int32)])
+  def compress_latents(self, y, image_shape):
+    """`compress` for latents found otherwise (`refine_latents`): the same
+    tensors, which `decompress` decodes as it decodes any file."""
+    return self._code_latents(y, image_shape)
+
+  def _code_latents(self, y, image_shape):
+    z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = self._coders.side_entropy_model.quantize(z)
     indexes = self.coding_indexes(z_hat)
     side_string = self._coders.side_entropy_model.compress(z)
     string = self._coders.entropy_model.compress(y, indexes)
-    return (string, side_string, tf.shape(image)[:2], tf.shape(y)[1:-1],
+    return (string, side_string, image_shape, tf.shape(y)[1:-1],
             tf.shape(z)[1:-1])
+
+  # -- encoder-side refinement ---------------------------------------------------
+
+  #: Adam's step size for `refine_latents` (decayed linearly to 0).
+  refine_learning_rate = 0.005
+
+  def refine_latents(self, image, steps: int, progress=None):
+    """Latents of a uint8 `[h, w, 3]` image, refined for its own trade-off.
+
+    The analysis transform's latents are only a start (Campos et al.,
+    "Content adaptive optimization for neural image compression", CVPRW
+    2019): `steps` Adam steps on the latents lower this image's `bpp +
+    lmbda * MSE` with the decoder untouched, so the files decode as any
+    other. As in training with quantization "mixed", the synthesis sees
+    the rounded latents (straight-through) and the rate the latents plus
+    noise; the noise is seeded by the step, so the same image always gives
+    the same file. `progress`, if given, is called after each step.
+    Returns `[1, h', w', M]` float32 latents for `compress_latents`.
+    """
+    steps = int(steps)
+    if steps < 0:
+      raise ValueError(f"refine steps must be 0 or more, not {steps}")
+    x = self.prepare(tf.convert_to_tensor(image, tf.uint8))
+    y = tf.cast(self._analyze(x), tf.float32)
+    height, width = int(image.shape[0]), int(image.shape[1])
+    moments = (tf.zeros_like(y), tf.zeros_like(y))
+    step_fn = self._refine_step_fn()
+    for step in range(steps):
+      # Adam, its step size decayed linearly to 0 over the steps.
+      rate = self.refine_learning_rate * (1.0 - step / steps)
+      y, *moments = step_fn(x, y, *moments, tf.constant(step, tf.int64),
+                            tf.constant(rate, tf.float32),
+                            tf.constant(height), tf.constant(width))
+      if progress is not None:
+        progress()
+    return y
+
+  def _refine_step_fn(self):
+    """One traced refinement step (any image size), kept per model."""
+    step_fn = _REFINE_STEPS.get(self)
+    if step_fn is None:
+      offset = self._coders.offsets.get("side")
+      offset = tf.constant(0.0 if offset is None else offset, tf.float32)
+      latents = tf.TensorSpec((1, None, None, self.latent_channels),
+                              tf.float32)
+      scalar = tf.TensorSpec((), tf.int32)
+
+      @tf.function(input_signature=[
+          tf.TensorSpec((1, None, None, 3), tf.float32), latents, latents,
+          latents, tf.TensorSpec((), tf.int64), tf.TensorSpec((), tf.float32),
+          scalar, scalar])
+      def step_fn(x, y, m, v, step, rate, height, width):
+        with tf.GradientTape() as tape:
+          tape.watch(y)
+          loss = self._refined_loss(x, y, offset, step, height, width)
+        g = tape.gradient(loss, y)
+        b1, b2, t = 0.9, 0.999, tf.cast(step + 1, tf.float32)
+        m = b1 * m + (1.0 - b1) * g
+        v = b2 * v + (1.0 - b2) * tf.square(g)
+        m_hat, v_hat = m / (1.0 - b1 ** t), v / (1.0 - b2 ** t)
+        return y - rate * m_hat / (tf.sqrt(v_hat) + 1e-7), m, v
+      _REFINE_STEPS[self] = step_fn
+    return step_fn
+
+  def _refined_loss(self, x, y, side_offset, step, height, width):
+    """`bpp + lmbda * MSE` of one image's latents `y` (see `refine_latents`);
+    the MSE counts only the image, not its padding."""
+    def noise(t, salt):
+      return tf.random.stateless_uniform(tf.shape(t), tf.stack(
+          [step, tf.constant(salt, tf.int64)]), -0.5, 0.5)
+    z = self.hyper_analysis_transform(tf.abs(y))
+    z_hat = z + tf.stop_gradient(
+        tf.round(z - side_offset) + side_offset - z)
+    indexes = tfc.upper_bound(tfc.lower_bound(tf.cast(
+        self.hyper_synthesis_transform(z_hat), tf.float32), 0.0),
+                              self.num_scales - 1.0)
+    prior = tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes))
+    bits = (self._bits(prior, y + noise(y, 1)) +
+            self._bits(self.hyperprior, z + noise(z, 2)))
+    y_hat = y + tf.stop_gradient(tf.round(y) - y)
+    x_hat = tf.cast(self._synthesize(y_hat), tf.float32)
+    mse = tf.reduce_mean(tf.math.squared_difference(
+        x[:, :height, :width], x_hat[:, :height, :width]))
+    return bits / tf.cast(height * width, tf.float32) + self.lmbda * mse
+
+  def estimate_latent_bits(self, y):
+    """The rate estimate `estimate_bits` gives, for latents `y` (e.g. from
+    `refine_latents`): bits of the rounded latents and side information."""
+    z = self.hyper_analysis_transform(tf.abs(y))
+    side_entropy_model = tfc.ContinuousBatchedEntropyModel(
+        self.hyperprior, coding_rank=3, compression=False)
+    z_hat, side_bits = side_entropy_model(z, training=False)
+    indexes = self.hyper_synthesis_transform(z_hat)
+    _, bits = self._latent_estimate_model()(y, indexes, training=False)
+    return float(tf.reduce_sum(bits) + tf.reduce_sum(side_bits))
 
   @tf.function(input_signature=_DECODE_SPEC)
   def decompress(self, string, side_string, x_shape, y_shape, z_shape):
