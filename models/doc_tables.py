@@ -1,6 +1,8 @@
 r"""Rewrites the hyperprior's Kodak tables in README.md and BUILD_NOTES.md.
 
   python -m models.doc_tables --evaluation=results/kodak_hyperprior.json
+  python -m models.doc_tables \
+      --evaluation=results/kodak_hyperprior.json,results/kodak_hyperprior_refined.json
   python -m models.doc_tables --evaluation=... --check   # exit 1 if stale
 
 Each document holds a per-quality table and, right after it, a Bjontegaard
@@ -16,7 +18,9 @@ from absl import app, flags
 
 from tfcodec import reports
 
-flags.DEFINE_string("evaluation", None, "JSON written by models.evaluate.")
+flags.DEFINE_list("evaluation", None,
+                  "JSON written by models.evaluate; several (e.g. plain and "
+                  "--refine_steps) rewrite their own tables in turn.")
 flags.DEFINE_list("documents", ["README.md", "BUILD_NOTES.md"],
                   "Markdown files whose tables are rewritten.")
 flags.DEFINE_bool("check", False,
@@ -27,16 +31,20 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   del argv
-  with open(FLAGS.evaluation) as f:
-    evaluation = json.load(f)
+  evaluations = []
+  for name in FLAGS.evaluation:
+    with open(name) as f:
+      evaluations.append(json.load(f))
   stale = []
   for path in FLAGS.documents:
     with open(path) as f:
       text = f.read()
-    try:
-      new = reports.rewrite(text, evaluation)
-    except ValueError as e:
-      sys.exit(f"{path}: {e}")
+    new = text
+    for evaluation in evaluations:
+      try:
+        new = reports.rewrite(new, evaluation)
+      except ValueError as e:
+        sys.exit(f"{path}: {e}")
     if new == text:
       continue
     stale.append(path)

@@ -30,8 +30,42 @@ flags.DEFINE_string("anchor", None,
 flags.DEFINE_string("anchors_csv", None,
                     "CSV of published curves (default: ../shared/anchors/"
                     "kodak_published_rd.csv).")
+flags.DEFINE_string("refined_evaluation", None,
+                    "JSON of `models.evaluate --refine_steps=N`: adds the "
+                    "refined encode's rows and Bjontegaard deltas.")
 flags.mark_flags_as_required(["evaluation", "recipe", "output", "title"])
 FLAGS = flags.FLAGS
+
+
+def _refined_section(path):
+  """Rows and deltas of an evaluation of refined encodes."""
+  from tfcodec import reports  # pylint: disable=g-import-not-at-top
+  with open(path) as f:
+    evaluation = json.load(f)
+  ours = evaluation["codecs"][0]
+  steps, r = ours.get("refine_steps"), ours["results"]
+  if not steps:
+    raise app.UsageError(f"{path}: not an evaluation with --refine_steps")
+  rows = [i for i, q in enumerate(r["quality"])
+          if FLAGS.quality is None or q == FLAGS.quality]
+  if not rows:
+    raise app.UsageError(f"{path}: quality {FLAGS.quality} is not in it")
+  lines = ["", f"## Kodak with refined latents ({steps} steps)", "",
+           f"`tfcodec compress --refine-steps {steps}` refines each image's "
+           "latents before coding (the same decoder reads the files); "
+           f"measured by `python -m models.evaluate --refine_steps={steps}`, "
+           "encode time including the refinement:", "",
+           "| quality | bpp | PSNR (dB) | MS-SSIM | encode (s) |",
+           "|---|---|---|---|---|"]
+  for i in rows:
+    lines.append(f"| {r['quality'][i]} | {r['bpp'][i]:.4f} | "
+                 f"{r['psnr-rgb'][i]:.2f} | {r['ms-ssim-rgb'][i]:.4f} | "
+                 f"{r['encoding_time'][i]:.1f} |")
+  deltas = evaluation.get("bd_against", {})
+  if deltas:
+    lines += ["", "Bjontegaard deltas of the whole refined curve:", ""]
+    lines += reports.bd_table(deltas)
+  return lines
 
 
 def main(argv):
@@ -142,6 +176,8 @@ def main(argv):
               "Pillow codecs were measured in the same run, the published "
               "curve comes from `../shared/anchors`):", ""]
     lines += reports.bd_table(deltas)
+  if FLAGS.refined_evaluation:
+    lines += _refined_section(FLAGS.refined_evaluation)
   with open(FLAGS.output, "w") as f:
     f.write("\n".join(lines) + "\n")
   print(f"wrote {FLAGS.output}")

@@ -64,6 +64,26 @@ def test_the_tables_are_rendered_from_the_evaluation():
   assert reports.rewrite(text, EVALUATION) == text
 
 
+def test_a_refined_evaluation_rewrites_its_own_tables_only():
+  refined = json.loads(json.dumps(EVALUATION))
+  refined["codecs"][0]["refine_steps"] = 40
+  refined["codecs"][0]["results"]["psnr-rgb"] = [27.5, 31.0]
+  refined["bd_against"]["jpeg420"]["bd_rate_psnr"] = -35.0
+  header = reports.quality_header(refined)
+  assert header.startswith("| quality, 40 refine steps | bpp |")
+  document = DOCUMENT + "\n" + DOCUMENT.split("\n\n", 2)[2].replace(
+      reports.QUALITY_HEADER, header)
+  # Without its table the refined evaluation is an error naming the header.
+  with pytest.raises(ValueError, match="40 refine steps"):
+    reports.rewrite(DOCUMENT, refined)
+  text = reports.rewrite(reports.rewrite(document, EVALUATION), refined)
+  plain, refined_part = text.split(header)
+  assert "| 1 | 0.2000 | 27.00 |" in plain and "27.50" not in plain
+  assert "| jpeg420 | -30.50% |" in plain
+  assert "| 1 | 0.2000 | 27.50 |" in refined_part
+  assert "| jpeg420 | -35.00% |" in refined_part
+
+
 def test_a_document_without_the_tables_is_an_error():
   with pytest.raises(ValueError, match="no hyperprior quality table"):
     reports.rewrite("# Nothing here\n", EVALUATION)
@@ -131,3 +151,52 @@ def test_a_model_card_sets_a_cut_evaluation_beside_a_published_curve(
           in lines)
   assert "| 2 | 0.5000 | 28.00 | +0.00 | 0.9400 | +0.0100 |" in lines
   assert any("coded once, with 2 iterations" in line for line in lines)
+
+
+def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
+  row = {"coded_bpp": 0.2, "estimate_bpp": 0.2, "overhead_bytes": 50}
+
+  def evaluation(psnr, refine_steps=0):
+    ours = {"name": "hyperprior",
+            "results": {"quality": [1, 2], "bpp": [0.2, 0.5],
+                        "psnr-rgb": psnr, "ms-ssim-rgb": [0.9, 0.95],
+                        "ms-ssim-rgb-db": [10.0, 13.0],
+                        "encoding_time": [0.1, 0.1],
+                        "decoding_time": [0.1, 0.1]},
+            "per_image": {"1": [row], "2": [row]}}
+    if refine_steps:
+      ours["refine_steps"] = refine_steps
+      ours["results"]["encoding_time"] = [12.0, 14.0]
+    return {"images": 1, "codecs": [ours, {
+        "name": "jpeg420", "results": {"quality": [10, 90], "bpp": [0.1, 1.0],
+                                       "psnr-rgb": [22.0, 31.0],
+                                       "ms-ssim-rgb": [0.8, 0.98]}}],
+            "bd_against": {"webp": {"bd_rate_psnr": 1.5, "bd_psnr": -0.1,
+                                    "bd_rate_ms_ssim_db": -9.0}}}
+
+  (tmp_path / "plain.json").write_text(json.dumps(evaluation([25.0, 28.0])))
+  (tmp_path / "refined.json").write_text(
+      json.dumps(evaluation([25.3, 28.4], refine_steps=40)))
+  (tmp_path / "recipe.md").write_text("How it was trained.\n")
+  card = tmp_path / "card.md"
+
+  def run(refined):
+    return subprocess.run(
+        [sys.executable, "-m", "models.model_card",
+         f"--evaluation={tmp_path / 'plain.json'}",
+         f"--refined_evaluation={tmp_path / refined}",
+         f"--recipe={tmp_path / 'recipe.md'}", "--title=t", "--quality=2",
+         f"--output={card}"], cwd=ROOT, capture_output=True, text=True,
+        check=False)
+
+  assert run("refined.json").returncode == 0
+  text = card.read_text()
+  plain, refined = text.split("## Kodak with refined latents (40 steps)")
+  assert "| 2 | 0.5000 | 28.00 |" in plain
+  assert "| 2 | 0.5000 | 28.40 | 0.9500 | 14.0 |" in refined
+  assert "| 1 |" not in refined  # --quality=2 only
+  assert "--refine-steps 40" in refined and "| webp | +1.50% |" in refined
+  # A plain evaluation given as the refined one is refused.
+  failed = run("plain.json")
+  assert failed.returncode != 0 and "not an evaluation with --refine_steps" in (
+      failed.stderr)

@@ -3,14 +3,15 @@
 `rewrite` replaces, in a document, the hyperprior's per-quality table
 (header `QUALITY_HEADER`) and the Bjontegaard table right after it (header
 `BD_HEADER`) with tables rendered from the evaluation, so the documents'
-figures are the evaluation's, never typed in. `python -m models.doc_tables`
+figures are the evaluation's, never typed in. An evaluation of refined
+encodes has its own quality table (`quality_header`). `python -m models.doc_tables`
 applies it to README.md and BUILD_NOTES.md.
 """
 
 from tfcodec import bench
 
-__all__ = ["QUALITY_HEADER", "BD_HEADER", "quality_table", "bd_table",
-           "rewrite"]
+__all__ = ["QUALITY_HEADER", "BD_HEADER", "quality_header", "quality_table",
+           "bd_table", "rewrite"]
 
 QUALITY_HEADER = ("| quality | bpp | PSNR (dB) | MS-SSIM | Pillow JPEG 4:2:0 "
                   "at that bpp | Pillow WebP at that bpp |")
@@ -29,10 +30,21 @@ def _at(bpp, curve, key):
   return "outside its range" if value != value else f"{value:.2f} dB"
 
 
+def quality_header(evaluation) -> str:
+  """`QUALITY_HEADER`, or for an evaluation of refined encodes
+  (`models.evaluate --refine_steps`) the same with its first cell naming
+  the steps, so a document can hold both tables."""
+  steps = evaluation["codecs"][0].get("refine_steps") or 0
+  if not steps:
+    return QUALITY_HEADER
+  return QUALITY_HEADER.replace("| quality |",
+                                f"| quality, {steps} refine steps |", 1)
+
+
 def quality_table(evaluation) -> list[str]:
   ours = evaluation["codecs"][0]["results"]
   jpeg, webp = _codec(evaluation, "jpeg420"), _codec(evaluation, "webp")
-  rows = [QUALITY_HEADER, "|---|---|---|---|---|---|"]
+  rows = [quality_header(evaluation), "|---|---|---|---|---|---|"]
   for i, q in enumerate(ours["quality"]):
     bpp = ours["bpp"][i]
     rows.append(f"| {q} | {bpp:.4f} | {ours['psnr-rgb'][i]:.2f} | "
@@ -64,11 +76,12 @@ def _replace_table(lines, start, new):
 def rewrite(text: str, evaluation) -> str:
   """`text` with its quality table and the BD table after it rewritten."""
   lines = text.split("\n")
+  header = quality_header(evaluation)
   try:
-    start = lines.index(QUALITY_HEADER)
+    start = lines.index(header)
   except ValueError:
     raise ValueError("no hyperprior quality table (its header row is "
-                     f"{QUALITY_HEADER!r})") from None
+                     f"{header!r})") from None
   lines, end = _replace_table(lines, start, quality_table(evaluation))
   for i in range(end, min(end + 3, len(lines))):
     if lines[i] == BD_HEADER:
