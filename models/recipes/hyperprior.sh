@@ -130,3 +130,7 @@ mixed_round 6 0.05 4000 hyperprior-q6-m2 5
 # Then qualities 4 (crop seed 5) and 5 (crop seed 6), 3,000 steps each:
 mixed_round 4 0.011 3000 hyperprior-q4-m2 5
 mixed_round 5 0.024 3000 hyperprior-q5-m2 6
+# 2026-12-07: the first mixed runs for qualities 3 (core 0) and 2 (core 1),
+# 4,000 steps each, crop seed 5 (new to both).
+mixed_round 3 0.005 4000 hyperprior-q3-m1 5
+mixed_round 2 0.002 4000 hyperprior-q2-m1 5
