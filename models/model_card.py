@@ -53,8 +53,9 @@ def _refined_section(path):
   lines = ["", f"## Kodak with refined latents ({steps} steps)", "",
            f"`tfcodec compress --refine-steps {steps}` refines each image's "
            "latents before coding (the same decoder reads the files); "
-           f"measured by `python -m models.evaluate --refine_steps={steps}`, "
-           "encode time including the refinement:", "",
+           f"measured by `python -m models.evaluate --refine_steps={steps}`; "
+           "the encode time includes the refinement, measured as BUILD_NOTES.md "
+           "(\"Encoder-side latent refinement\") describes:", "",
            "| quality | bpp | PSNR (dB) | MS-SSIM | encode (s) |",
            "|---|---|---|---|---|"]
   for i in rows:
