@@ -134,3 +134,8 @@ mixed_round 5 0.024 3000 hyperprior-q5-m2 6
 # 4,000 steps each, crop seed 5 (new to both).
 mixed_round 3 0.005 4000 hyperprior-q3-m1 5
 mixed_round 2 0.002 4000 hyperprior-q2-m1 5
+# Then quality 1's first mixed run (core 0, crop seed 5) beside a third for
+# quality 7 (core 1, crop seed 6; +0.01 dB against JPEG at its rate, not
+# shipped), 3,000 steps each.
+mixed_round 1 0.0009 3000 hyperprior-q1-m1 5
+mixed_round 7 0.1 3000 hyperprior-q7-m3 6
