@@ -112,3 +112,18 @@ def test_bench_measures_refined_rows_apart_from_plain_ones(tmp_path):
   # The estimate is of the refined latents: it tracks the coded bits.
   assert refined["estimate_bpp"] == pytest.approx(refined["coded_bpp"],
                                                   rel=0.1)
+
+
+def test_a_refining_model_can_still_be_freed():
+  import gc  # pylint: disable=g-import-not-at-top
+  import weakref  # pylint: disable=g-import-not-at-top
+
+  from tfcodec.models import hyperprior  # pylint: disable=g-import-not-at-top
+  tiny = zoo.build("hyperprior", num_filters=8, latent_channels=8)
+  tiny.update()
+  tiny.refine_latents(smooth_image(64, 64), 2)
+  assert tiny in hyperprior._REFINE_STEPS  # pylint: disable=protected-access
+  ref = weakref.ref(tiny)
+  del tiny
+  gc.collect()
+  assert ref() is None

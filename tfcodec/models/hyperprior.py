@@ -25,7 +25,8 @@ from tfcodec.models.base import CompressionModel
 __all__ = ["ScaleHyperprior", "GainHyperprior"]
 
 # Each model's traced `refine_latents` step, outside the model so that it is
-# neither tracked nor exported with it.
+# neither tracked nor exported with it; the step holds its model weakly, so
+# the entry goes when the model does.
 _REFINE_STEPS = weakref.WeakKeyDictionary()
 
 _DECODE_SPEC = [
@@ -271,6 +272,7 @@ class ScaleHyperprior(CompressionModel):
       latents = tf.TensorSpec((1, None, None, self.latent_channels),
                               tf.float32)
       scalar = tf.TensorSpec((), tf.int32)
+      model = weakref.ref(self)
 
       @tf.function(input_signature=[
           tf.TensorSpec((1, None, None, 3), tf.float32), latents, latents,
@@ -279,7 +281,7 @@ class ScaleHyperprior(CompressionModel):
       def step_fn(x, y, m, v, step, rate, height, width):
         with tf.GradientTape() as tape:
           tape.watch(y)
-          loss = self._refined_loss(x, y, offset, step, height, width)
+          loss = model()._refined_loss(x, y, offset, step, height, width)
         g = tape.gradient(loss, y)
         b1, b2, t = 0.9, 0.999, tf.cast(step + 1, tf.float32)
         m = b1 * m + (1.0 - b1) * g
