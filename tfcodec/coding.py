@@ -11,10 +11,9 @@ import numpy as np
 from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
-__all__ = ["compress_image", "encode_tensors", "decompress_bytes", "pack_encoded",
-           "decode_tensors", "payload_spec", "unpack_encoded", "read_file",
-           "decompress_file",
-           "is_progressive"]
+__all__ = ["compress_image", "encode_tensors", "decompress_bytes",
+           "pack_encoded", "decode_tensors", "payload_spec", "unpack_encoded",
+           "read_file", "decompress_file", "is_progressive"]
 
 
 def is_progressive(model_name: str) -> bool:
