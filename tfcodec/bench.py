@@ -279,7 +279,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
   `refine_steps` with its latents refined for each image for that many
   steps (`coding.encode_tensors`).
   """
-  from tfcodec import codecs, zoo  # pylint: disable=g-import-not-at-top
+  from tfcodec import codecs, coding, zoo  # pylint: disable=g-import-not-at-top
   qualities = qualities or {}
   weights_dirs = weights_dirs or {}
   refine_steps = {k: int(v) for k, v in (refine_steps or {}).items() if v}
@@ -297,9 +297,8 @@ def run_bench(folder: str, models: Sequence[str] = (),
       continue
     steps = refine_steps.get(name, 0)
     cls = zoo.model_class(name)
-    if steps and not hasattr(cls, "refine_latents"):
-      raise ValueError(f"model {name} cannot refine its latents (refine "
-                       "steps need a hyperprior model)")
+    if steps:
+      coding.check_refinable(cls, name)
     refined = ["refine", steps, cls.refine_learning_rate] if steps else []
     if len(qs) > 1 and getattr(cls, "progressive", False):
       per_quality = _bench_progressive(name, qs, weights, files, hashes,

@@ -88,9 +88,11 @@ def cmd_compress(args) -> int:
   quality = args.quality if args.quality is not None else zoo.default_quality(
       args.model)
   model = zoo.load(args.model, quality)
-  if args.refine_steps and not hasattr(model, "refine_latents"):
-    raise CliError(f"--refine-steps: model {args.model} cannot refine its "
-                   "latents (use a hyperprior model)")
+  if args.refine_steps:
+    try:
+      coding.check_refinable(model, args.model)
+    except ValueError as e:
+      raise CliError(f"--refine-steps: {e}") from None
   t = time.perf_counter()
   with _progress(args.refine_steps, f"{args.input}: refining") as bar:
     data = coding.compress_image(image, args.model, quality, model=model,

@@ -11,9 +11,10 @@ import numpy as np
 from tfcodec import bitstream, zoo
 from tfcodec.errors import CorruptedError
 
-__all__ = ["compress_image", "encode_tensors", "decompress_bytes",
-           "pack_encoded", "decode_tensors", "payload_spec", "unpack_encoded",
-           "read_file", "decompress_file", "is_progressive"]
+__all__ = ["compress_image", "check_refinable", "encode_tensors",
+           "decompress_bytes", "pack_encoded", "decode_tensors",
+           "payload_spec", "unpack_encoded", "read_file", "decompress_file",
+           "is_progressive"]
 
 
 def is_progressive(model_name: str) -> bool:
@@ -107,6 +108,14 @@ def unpack_encoded(data: bytes):
                                                           strict=True)}
 
 
+def check_refinable(model, name: str) -> None:
+  """Raises ValueError unless `model` (a zoo model or its class, called
+  `name` in the message) can refine its latents (`encode_tensors`)."""
+  if not hasattr(model, "refine_latents"):
+    raise ValueError(f"model {name} cannot refine its latents (refine "
+                     "steps need a hyperprior model)")
+
+
 def encode_tensors(model, image: np.ndarray, refine_steps: int = 0,
                    progress: Optional[Callable[[], None]] = None):
   """A model's `compress` tensors for a uint8 `[H, W, 3]` image, and the
@@ -121,9 +130,7 @@ def encode_tensors(model, image: np.ndarray, refine_steps: int = 0,
     raise ValueError(f"refine steps must be 0 or more, not {steps}")
   if not steps:
     return model.compress(image), None
-  if not hasattr(model, "refine_latents"):
-    raise ValueError(f"model {type(model).__name__} cannot refine its "
-                     "latents (refine steps need a hyperprior model)")
+  check_refinable(model, type(model).__name__)
   latents = model.refine_latents(image, steps, progress=progress)
   return model.compress_latents(latents, np.asarray(image.shape[:2],
                                                     np.int32)), latents
