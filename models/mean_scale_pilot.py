@@ -1,0 +1,129 @@
+r"""Pilot: what a mean head buys the shipped scale hyperprior (training only).
+
+  python -m models.mean_scale_pilot --scale_weights=tfcodec/weights/hyperprior-q5 \
+    --model_config='{"num_filters": 96, "latent_channels": 128, ...}' \
+    --lmbda=0.024 --steps=4000 ... (every other flag as models.train)
+
+Minnen, Ballé, Toderici 2018 ("Joint autoregressive and hierarchical priors
+for learned image compression") code the latents with Gaussians whose means,
+not only scales, the hyper-synthesis predicts. This binary adds that to a
+trained `ScaleHyperprior` as one extra 3x3 convolution on the
+hyper-synthesis's last hidden features, initialised to zero (so the model
+starts as the scale hyperprior it was loaded from), and fine-tunes the whole
+model through `models.train`. Its logged validation rate and MSE compare
+directly with a `models.train` run of the scale hyperprior with the same
+flags and crop seed. The mean head has no coding path yet: the run writes
+checkpoints, not shipped weights, so `--output_dir` is refused.
+"""
+
+import os
+
+from absl import app, flags
+
+from models import train
+
+flags.DEFINE_string("scale_weights", None,
+                    "The ScaleHyperprior weights folder to start from.")
+FLAGS = flags.FLAGS
+
+MODEL_NAME = "hyperprior_mean_pilot"
+
+
+def _model_class():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tensorflow_compression as tfc  # pylint: disable=g-import-not-at-top
+
+  from tfcodec.layers.subpixel import conv2d  # pylint: disable=g-import-not-at-top
+  from tfcodec.models.hyperprior import ScaleHyperprior  # pylint: disable=g-import-not-at-top
+
+  class MeanScalePilot(ScaleHyperprior):
+    """ScaleHyperprior plus a mean head (training and validation only)."""
+
+    def __init__(self, **kwargs):
+      super().__init__(**kwargs)
+      self.mean_head = conv2d(self.latent_channels, 3, name="mean_head",
+                              kernel_parameter=self.kernel_parameter)
+      self.build_eagerly()
+      self.mean_head.set_weights(
+          [0.0 * w for w in self.mean_head.get_weights()])
+
+    def _hyper(self, z_hat):
+      if not hasattr(self, "mean_head"):  # The parent's build call.
+        return self.hyper_synthesis_transform(z_hat), 0.0
+      layers = self.hyper_synthesis_transform.layers
+      features = z_hat
+      for layer in layers[:-1]:
+        features = layer(features)
+      return layers[-1](features), self.mean_head(features)
+
+    def call(self, x, training=False):
+      y = self._analyze(x)
+      z = self.hyper_analysis_transform(tf.abs(y))
+      if training:
+        z_hat = self._perturb(z, 1)
+        indexes, loc = self._hyper(z_hat)
+        indexes = tfc.upper_bound(tfc.lower_bound(
+            tf.cast(indexes, tf.float32), 0.0), self.num_scales - 1.0)
+        y_tilde = self._perturb(y, 2)
+        if self.quantization == "mixed":
+          y = tf.cast(y, tf.float32)
+          y_hat = y + tf.stop_gradient(tf.round(y - loc) + loc - y)
+        else:
+          y_hat = y_tilde
+        prior = tfc.NoisyNormal(loc=loc, scale=self.scale_fn(indexes))
+        side_bits = self._bits(self.hyperprior, z_hat)
+        bits = self._bits(prior, y_tilde)
+      else:
+        side_model = tfc.ContinuousBatchedEntropyModel(
+            self.hyperprior, coding_rank=3, compression=False)
+        z_hat, side_bits = side_model(z, training=False)
+        indexes, loc = self._hyper(z_hat)
+        y_hat, bits = self._latent_estimate_model()(
+            y, indexes, loc=loc, training=False)
+      side_bits = tf.reduce_sum(side_bits)
+      return {"x_hat": self._synthesize(y_hat),
+              "bits": tf.reduce_sum(bits) + side_bits, "side_bits": side_bits}
+
+  return MeanScalePilot
+
+
+def build_pilot(config, scale_weights: str):
+  """The pilot model: the ScaleHyperprior weights in `scale_weights` (built
+  with `config`) plus a zero mean head."""
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  zoo.names()  # The zoo's own models first (the registry fills once).
+  if MODEL_NAME not in zoo.names():
+    zoo.register_model(MODEL_NAME)(_model_class())
+  scale = zoo.build("hyperprior", **config)
+  zoo.read_weights(scale, scale_weights)
+  pilot = zoo.build(MODEL_NAME, **config)
+  n = len(scale.weights)
+  if [v.shape for v in pilot.weights[:n]] != [v.shape for v in scale.weights]:
+    raise ValueError("the mean head changed the order of the variables")
+  pilot.set_weights(scale.get_weights() + pilot.get_weights()[n:])
+  return pilot
+
+
+def main(argv):
+  import json  # pylint: disable=g-import-not-at-top
+
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  if FLAGS.output_dir:
+    raise app.UsageError("--output_dir: the mean head has no coding path yet; "
+                         "this pilot writes checkpoints only")
+  if not FLAGS.scale_weights:
+    raise app.UsageError("--scale_weights is required")
+  config = json.loads(FLAGS.model_config)
+  config["lmbda"] = FLAGS.lmbda
+  init_dir = os.path.join(FLAGS.checkpoint_dir, "init")
+  pilot = build_pilot(config, FLAGS.scale_weights)
+  if not os.path.isfile(os.path.join(init_dir, zoo.WEIGHTS_FILE)):
+    os.makedirs(init_dir, exist_ok=True)
+    zoo.write_weights(pilot, init_dir)
+  FLAGS.model = MODEL_NAME
+  FLAGS.init_from = init_dir
+  train.main(argv)
+
+
+if __name__ == "__main__":
+  app.run(main)
