@@ -139,3 +139,7 @@ mixed_round 2 0.002 4000 hyperprior-q2-m1 5
 # shipped), 3,000 steps each.
 mixed_round 1 0.0009 3000 hyperprior-q1-m1 5
 mixed_round 7 0.1 3000 hyperprior-q7-m3 6
+# 2026-12-07: third mixed runs for qualities 5 (core 0, crop seed 7) and 6
+# (core 1, crop seed 6), 4,000 steps each.
+mixed_round 5 0.024 4000 hyperprior-q5-m3 7
+mixed_round 6 0.05 4000 hyperprior-q6-m3 6
