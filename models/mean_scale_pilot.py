@@ -10,7 +10,11 @@ not only scales, the hyper-synthesis predicts. This binary adds that to a
 trained `ScaleHyperprior` as one extra 3x3 convolution on the
 hyper-synthesis's last hidden features, initialised to zero (so the model
 starts as the scale hyperprior it was loaded from), and fine-tunes the whole
-model through `models.train`. Its logged validation rate and MSE compare
+model through `models.train`. With `"signed_hyper": true` in
+`--model_config`, y itself also reaches the hyper-analysis (which sees only
+|y|, so that z cannot carry a latent's sign) through a zero-initialised 3x3
+convolution added to its first layer's pre-activation. Its logged
+validation rate and MSE compare
 directly with a `models.train` run of the scale hyperprior with the same
 flags and crop seed. The mean head has no coding path yet: the run writes
 checkpoints, not shipped weights, so `--output_dir` is refused.
@@ -39,13 +43,36 @@ def _model_class():
   class MeanScalePilot(ScaleHyperprior):
     """ScaleHyperprior plus a mean head (training and validation only)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, signed_hyper=False, **kwargs):
       super().__init__(**kwargs)
       self.mean_head = conv2d(self.latent_channels, 3, name="mean_head",
                               kernel_parameter=self.kernel_parameter)
+      heads = [self.mean_head]
+      self.signed_hyper = bool(signed_hyper)
+      if self.signed_hyper:
+        # The hyper-analysis sees |y|, so z cannot tell a latent's sign and
+        # no mean can be predicted from it. This branch adds y itself to
+        # the first layer's pre-activation (a first layer over [|y|, y]).
+        self.sign_branch = conv2d(
+            self.num_filters, 3, name="sign_branch",
+            kernel_parameter=self.kernel_parameter)
+        heads.append(self.sign_branch)
       self.build_eagerly()
-      self.mean_head.set_weights(
-          [0.0 * w for w in self.mean_head.get_weights()])
+      for head in heads:
+        head.set_weights([0.0 * w for w in head.get_weights()])
+
+    def _hyper_analysis(self, y):
+      if not getattr(self, "signed_hyper", False):
+        return self.hyper_analysis_transform(tf.abs(y))
+      first, *rest = self.hyper_analysis_transform.layers
+      activation, first.activation = first.activation, None
+      try:
+        h = activation(first(tf.abs(y)) + self.sign_branch(y))
+      finally:
+        first.activation = activation
+      for layer in rest:
+        h = layer(h)
+      return h
 
     def _hyper(self, z_hat):
       if not hasattr(self, "mean_head"):  # The parent's build call.
@@ -58,7 +85,7 @@ def _model_class():
 
     def call(self, x, training=False):
       y = self._analyze(x)
-      z = self.hyper_analysis_transform(tf.abs(y))
+      z = self._hyper_analysis(y)
       if training:
         z_hat = self._perturb(z, 1)
         indexes, loc = self._hyper(z_hat)
@@ -94,7 +121,8 @@ def build_pilot(config, scale_weights: str):
   zoo.names()  # The zoo's own models first (the registry fills once).
   if MODEL_NAME not in zoo.names():
     zoo.register_model(MODEL_NAME)(_model_class())
-  scale = zoo.build("hyperprior", **config)
+  scale = zoo.build("hyperprior", **{
+      k: v for k, v in config.items() if k != "signed_hyper"})
   zoo.read_weights(scale, scale_weights)
   pilot = zoo.build(MODEL_NAME, **config)
   n = len(scale.weights)
