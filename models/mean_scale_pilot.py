@@ -116,7 +116,7 @@ def _model_class():
 
 def build_pilot(config, scale_weights: str):
   """The pilot model: the ScaleHyperprior weights in `scale_weights` (built
-  with `config`) plus a zero mean head."""
+  with `config`) plus its new layers, all zero."""
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
   zoo.names()  # The zoo's own models first (the registry fills once).
   if MODEL_NAME not in zoo.names():
@@ -141,6 +141,9 @@ def main(argv):
                          "this pilot writes checkpoints only")
   if not FLAGS.scale_weights:
     raise app.UsageError("--scale_weights is required")
+  if not os.path.isfile(os.path.join(FLAGS.scale_weights, zoo.WEIGHTS_FILE)):
+    raise app.UsageError(f"--scale_weights: {FLAGS.scale_weights} holds no "
+                         f"{zoo.WEIGHTS_FILE}")
   config = json.loads(FLAGS.model_config)
   config["lmbda"] = FLAGS.lmbda
   init_dir = os.path.join(FLAGS.checkpoint_dir, "init")
