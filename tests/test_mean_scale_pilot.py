@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models import mean_scale_pilot
+from models import mean_scale_pilot_lib
 from tfcodec import zoo
 
 CONFIG = {"num_filters": 8, "latent_channels": 8, "quantization": "mixed",
@@ -18,7 +18,7 @@ def _pilot(tmp_path, monkeypatch, signed_hyper=False):
   scale = zoo.build("hyperprior", **CONFIG)
   zoo.write_weights(scale, str(tmp_path))
   zoo.read_weights(scale, str(tmp_path))  # The same float16 rounding.
-  return scale, mean_scale_pilot.build_pilot(
+  return scale, mean_scale_pilot_lib.build_pilot(
       dict(CONFIG, signed_hyper=signed_hyper), str(tmp_path))
 
 
