@@ -25,7 +25,7 @@ import os
 from absl import app, flags
 
 from models import train
-from models.mean_scale_pilot_lib import MODEL_NAME, build_pilot
+from models.mean_scale_pilot_lib import MODEL_NAME, build_pilot, register
 
 flags.DEFINE_string("scale_weights", None,
                     "The ScaleHyperprior weights folder to start from.")
@@ -47,10 +47,12 @@ def main(argv):
   config = json.loads(FLAGS.model_config)
   config["lmbda"] = FLAGS.lmbda
   init_dir = os.path.join(FLAGS.checkpoint_dir, "init")
-  pilot = build_pilot(config, FLAGS.scale_weights)
+  register()
   if not os.path.isfile(os.path.join(init_dir, zoo.WEIGHTS_FILE)):
+    # Only a new run needs the starting weights; a resumed one reads them
+    # from its checkpoint.
     os.makedirs(init_dir, exist_ok=True)
-    zoo.write_weights(pilot, init_dir)
+    zoo.write_weights(build_pilot(config, FLAGS.scale_weights), init_dir)
   FLAGS.model = MODEL_NAME
   FLAGS.init_from = init_dir
   train.main(argv)

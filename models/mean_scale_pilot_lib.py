@@ -87,13 +87,18 @@ def _model_class():
   return MeanScalePilot
 
 
+def register():
+  """Registers the pilot in the zoo (once), so that training can build it."""
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  if MODEL_NAME not in zoo.names():  # The zoo's own models fill it first.
+    zoo.register_model(MODEL_NAME)(_model_class())
+
+
 def build_pilot(config, scale_weights: str):
   """The pilot model: the ScaleHyperprior weights in `scale_weights` (built
   with `config`) plus its new layers, all zero."""
   from tfcodec import zoo  # pylint: disable=g-import-not-at-top
-  zoo.names()  # The zoo's own models first (the registry fills once).
-  if MODEL_NAME not in zoo.names():
-    zoo.register_model(MODEL_NAME)(_model_class())
+  register()
   scale = zoo.build("hyperprior", **{
       k: v for k, v in config.items() if k != "signed_hyper"})
   zoo.read_weights(scale, scale_weights)
