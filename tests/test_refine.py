@@ -127,3 +127,32 @@ def test_a_refining_model_can_still_be_freed():
   del tiny
   gc.collect()
   assert ref() is None
+
+
+def test_annealed_rounding_is_soft_when_hot_and_rounds_when_cold():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+  from tfcodec.models import hyperprior  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  # Away from halves, so that a cold sample has one right answer.
+  frac = rng.choice([0.05, 0.2, 0.35, 0.65, 0.8, 0.95], size=(4, 6, 8))
+  y = tf.constant(rng.integers(-5, 5, size=frac.shape) + frac, tf.float32)
+  seed = tf.constant([3, 1], tf.int64)
+  cold = hyperprior.annealed_rounding(y, tf.constant(0.01), seed)
+  np.testing.assert_allclose(cold, np.round(y), atol=1e-4)
+  with tf.GradientTape() as tape:
+    tape.watch(y)
+    hot = hyperprior.annealed_rounding(y, tf.constant(0.5), seed)
+  grad = tape.gradient(hot, y).numpy()
+  hot = hot.numpy()
+  floor = np.floor(y.numpy())
+  assert np.all(hot >= floor) and np.all(hot <= floor + 1)
+  soft = (hot - floor > 0.01) & (hot - floor < 0.99)
+  assert soft.mean() > 0.3  # Many elements are between their integers...
+  assert np.any(grad != 0)  # ...and it passes gradients.
+  # The same seed gives the same sample; another seed another.
+  again = hyperprior.annealed_rounding(y, tf.constant(0.5), seed)
+  np.testing.assert_array_equal(hot, again)
+  other = hyperprior.annealed_rounding(y, tf.constant(0.5),
+                                       tf.constant([4, 1], tf.int64))
+  assert not np.array_equal(hot, other)

@@ -29,6 +29,30 @@ __all__ = ["ScaleHyperprior", "GainHyperprior"]
 # the entry goes when the model does.
 _REFINE_STEPS = weakref.WeakKeyDictionary()
 
+
+def annealed_rounding(y, temperature, seed):
+  """A random, differentiable rounding of `y` for `refine_latents`.
+
+  Stochastic Gumbel annealing (Yang et al., "Improving inference for neural
+  image compression", NeurIPS 2020): each element moves to a mix of
+  floor(y) and floor(y) + 1, weighted by a relaxed one-hot (Gumbel-softmax)
+  sample whose logits favour the nearer integer. At a high `temperature`
+  the mix is soft; as it falls the sample hardens into a choice of one of
+  the two, and near 0 it rounds (but for elements within a hair of a
+  half). `seed` is a stateless seed (two int64s).
+  """
+  temperature = tf.maximum(temperature, 1e-3)
+  floor = tf.stop_gradient(tf.floor(y))
+  frac = tf.clip_by_value(y - floor, 1e-5, 1.0 - 1e-5)
+  logits = tf.stack([-tf.atanh(frac), -tf.atanh(1.0 - frac)],
+                    -1) / temperature
+  uniform = tf.random.stateless_uniform(tf.shape(logits), seed, 1e-6,
+                                        1.0 - 1e-6)
+  gumbel = -tf.math.log(-tf.math.log(uniform))
+  weights = tf.nn.softmax((logits + gumbel) / temperature, -1)
+  return floor + weights[..., 1]
+
+
 _DECODE_SPEC = [
     tf.TensorSpec(shape=(1,), dtype=tf.string),
     tf.TensorSpec(shape=(1,), dtype=tf.string),
@@ -230,7 +254,10 @@ class ScaleHyperprior(CompressionModel):
   # -- encoder-side refinement ---------------------------------------------------
 
   #: Adam's step size for `refine_latents` (decayed linearly to 0).
-  refine_learning_rate = 0.005
+  refine_learning_rate = 0.05
+  #: The rounding's starting temperature in `refine_latents` (annealed
+  #: linearly to 0 over the steps).
+  refine_temperature = 0.5
 
   def refine_latents(self, image, steps: int, progress=None):
     """Latents of a uint8 `[h, w, 3]` image, refined for its own trade-off.
@@ -239,10 +266,12 @@ class ScaleHyperprior(CompressionModel):
     "Content adaptive optimization for neural image compression", CVPRW
     2019): `steps` Adam steps on the latents lower this image's `bpp +
     lmbda * MSE` with the decoder untouched, so the files decode as any
-    other. As in training with quantization "mixed", the synthesis sees
-    the rounded latents (straight-through) and the rate the latents plus
-    noise; the noise is seeded by the step, so the same image always gives
-    the same file. `progress`, if given, is called after each step.
+    other. Rounding is relaxed by stochastic Gumbel annealing (Yang et al.,
+    "Improving inference for neural image compression", NeurIPS 2020):
+    the rate and the synthesis both see a random soft rounding of the
+    latents, which hardens into rounding as its temperature falls. The
+    randomness is seeded by the step, so the same image always gives the
+    same file. `progress`, if given, is called after each step.
     Returns `[1, h', w', M]` float32 latents for `compress_latents`.
     """
     steps = int(steps)
@@ -254,11 +283,14 @@ class ScaleHyperprior(CompressionModel):
     moments = (tf.zeros_like(y), tf.zeros_like(y))
     step_fn = self._refine_step_fn()
     for step in range(steps):
-      # Adam, its step size decayed linearly to 0 over the steps.
-      rate = self.refine_learning_rate * (1.0 - step / steps)
-      y, *moments = step_fn(x, y, *moments, tf.constant(step, tf.int64),
-                            tf.constant(rate, tf.float32),
-                            tf.constant(height), tf.constant(width))
+      # Adam; its step size and the rounding's temperature both decay
+      # linearly to 0 over the steps.
+      left = 1.0 - step / steps
+      y, *moments = step_fn(
+          x, y, *moments, tf.constant(step, tf.int64),
+          tf.constant(self.refine_learning_rate * left, tf.float32),
+          tf.constant(self.refine_temperature * left, tf.float32),
+          tf.constant(height), tf.constant(width))
       if progress is not None:
         progress()
     return y
@@ -277,11 +309,12 @@ class ScaleHyperprior(CompressionModel):
       @tf.function(input_signature=[
           tf.TensorSpec((1, None, None, 3), tf.float32), latents, latents,
           latents, tf.TensorSpec((), tf.int64), tf.TensorSpec((), tf.float32),
-          scalar, scalar])
-      def step_fn(x, y, m, v, step, rate, height, width):
+          tf.TensorSpec((), tf.float32), scalar, scalar])
+      def step_fn(x, y, m, v, step, rate, temperature, height, width):
         with tf.GradientTape() as tape:
           tape.watch(y)
-          loss = model()._refined_loss(x, y, offset, step, height, width)
+          loss = model()._refined_loss(x, y, offset, step, temperature,
+                                       height, width)
         g = tape.gradient(loss, y)
         b1, b2, t = 0.9, 0.999, tf.cast(step + 1, tf.float32)
         m = b1 * m + (1.0 - b1) * g
@@ -291,12 +324,11 @@ class ScaleHyperprior(CompressionModel):
       _REFINE_STEPS[self] = step_fn
     return step_fn
 
-  def _refined_loss(self, x, y, side_offset, step, height, width):
-    """`bpp + lmbda * MSE` of one image's latents `y` (see `refine_latents`);
-    the MSE counts only the image, not its padding."""
-    def noise(t, salt):
-      return tf.random.stateless_uniform(tf.shape(t), tf.stack(
-          [step, tf.constant(salt, tf.int64)]), -0.5, 0.5)
+  def _refined_loss(self, x, y, side_offset, step, temperature, height,
+                    width):
+    """`bpp + lmbda * MSE` of one image's latents `y` (see `refine_latents`),
+    with `y` soft-rounded at `temperature`; the MSE counts only the image,
+    not its padding."""
     z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = z + tf.stop_gradient(
         tf.round(z - side_offset) + side_offset - z)
@@ -304,9 +336,12 @@ class ScaleHyperprior(CompressionModel):
         self.hyper_synthesis_transform(z_hat), tf.float32), 0.0),
                               self.num_scales - 1.0)
     prior = tfc.NoisyNormal(loc=0.0, scale=self.scale_fn(indexes))
-    bits = (self._bits(prior, y + noise(y, 1)) +
-            self._bits(self.hyperprior, z + noise(z, 2)))
-    y_hat = y + tf.stop_gradient(tf.round(y) - y)
+    y_hat = annealed_rounding(y, temperature, tf.stack(
+        [step, tf.constant(1, tf.int64)]))
+    z_noise = tf.random.stateless_uniform(tf.shape(z), tf.stack(
+        [step, tf.constant(2, tf.int64)]), -0.5, 0.5)
+    bits = (self._bits(prior, y_hat) +
+            self._bits(self.hyperprior, z + z_noise))
     x_hat = tf.cast(self._synthesize(y_hat), tf.float32)
     mse = tf.reduce_mean(tf.math.squared_difference(
         x[:, :height, :width], x_hat[:, :height, :width]))
