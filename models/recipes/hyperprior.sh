@@ -143,6 +143,8 @@ mixed_round 7 0.1 3000 hyperprior-q7-m3 6
 # (core 1, crop seed 6), 4,000 steps each.
 mixed_round 5 0.024 4000 hyperprior-q5-m3 7
 mixed_round 6 0.05 4000 hyperprior-q6-m3 6
-# 2026-12-07 (a later session): a third mixed run for quality 4 (core 1,
-# crop seed 6), 4,000 steps.
+# 2026-12-07 (a later session): a third mixed run for quality 4, then a
+# second for quality 3, one after the other on core 1, crop seed 6, 4,000
+# steps each.
 mixed_round 4 0.011 4000 hyperprior-q4-m3 6
+mixed_round 3 0.005 4000 hyperprior-q3-m2 6
