@@ -58,7 +58,7 @@ kodak: install
 # then rewrites from those two JSONs the plots docs/kodak_hyperprior.png and
 # docs/kodak_hyperprior_refined.png, the tables in README.md and
 # BUILD_NOTES.md, and the seven model cards (recipes in models/recipes/).
-REFINE_STEPS ?= 40
+REFINE_STEPS ?= 80
 hyperprior-docs: install
 	@mkdir -p results docs
 	$(BIN)/python -m models.evaluate --model=hyperprior --data_dir=$(KODAK) \

@@ -300,6 +300,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
     if steps:
       coding.check_refinable(cls, name)
     refined = ["refine", steps, cls.refine_learning_rate,
+               cls.refine_side_learning_rate,
                cls.refine_temperature] if steps else []
     if len(qs) > 1 and getattr(cls, "progressive", False):
       per_quality = _bench_progressive(name, qs, weights, files, hashes,

@@ -12,6 +12,7 @@ tables, so that encoder and decoder compute identical indexes on any machine.
 Training uses the float hyper-synthesis.
 """
 
+import collections
 import math
 import weakref
 
@@ -28,6 +29,11 @@ __all__ = ["ScaleHyperprior", "GainHyperprior"]
 # neither tracked nor exported with it; the step holds its model weakly, so
 # the entry goes when the model does.
 _REFINE_STEPS = weakref.WeakKeyDictionary()
+
+#: What `ScaleHyperprior.refine_latents` finds for one image: the latents y
+#: (`[1, h', w', M]`) and the side information z coded with them (free
+#: variables of the search, not z = hyper_analysis(|y|)), both float32.
+RefinedLatents = collections.namedtuple("RefinedLatents", ["y", "z"])
 
 
 def annealed_rounding(y, temperature, seed):
@@ -234,16 +240,23 @@ class ScaleHyperprior(CompressionModel):
     y, _ = self._latents(image)
     return self._code_latents(y, tf.shape(image)[:2])
 
+  def compress_latents(self, latents, image_shape):
+    """`compress` for latents found otherwise (a `RefinedLatents` from
+    `refine_latents`): the same tensors, which `decompress` decodes as it
+    decodes any file."""
+    return self._compress_refined(latents.y, latents.z,
+                                  tf.convert_to_tensor(image_shape, tf.int32))
+
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
+      tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
       tf.TensorSpec(shape=(2,), dtype=tf.int32)])
-  def compress_latents(self, y, image_shape):
-    """`compress` for latents found otherwise (`refine_latents`): the same
-    tensors, which `decompress` decodes as it decodes any file."""
-    return self._code_latents(y, image_shape)
+  def _compress_refined(self, y, z, image_shape):
+    return self._code_latents(y, image_shape, z)
 
-  def _code_latents(self, y, image_shape):
-    z = self.hyper_analysis_transform(tf.abs(y))
+  def _code_latents(self, y, image_shape, z=None):
+    if z is None:
+      z = self.hyper_analysis_transform(tf.abs(y))
     z_hat = self._coders.side_entropy_model.quantize(z)
     indexes = self.coding_indexes(z_hat)
     side_string = self._coders.side_entropy_model.compress(z)
@@ -255,6 +268,9 @@ class ScaleHyperprior(CompressionModel):
 
   #: Adam's step size for `refine_latents` (decayed linearly to 0).
   refine_learning_rate = 0.05
+  #: Adam's step size for the side information z in `refine_latents`
+  #: (decayed linearly to 0 with the other).
+  refine_side_learning_rate = 0.15
   #: The rounding's starting temperature in `refine_latents` (annealed
   #: linearly to 0 over the steps).
   refine_temperature = 0.5
@@ -269,31 +285,38 @@ class ScaleHyperprior(CompressionModel):
     other. Rounding is relaxed by stochastic Gumbel annealing (Yang et al.,
     "Improving inference for neural image compression", NeurIPS 2020):
     the rate and the synthesis both see a random soft rounding of the
-    latents, which hardens into rounding as its temperature falls. The
-    randomness is seeded by the step, so the same image always gives the
-    same file. `progress`, if given, is called after each step.
-    Returns `[1, h', w', M]` float32 latents for `compress_latents`.
+    latents, which hardens into rounding as its temperature falls. The side
+    information z is searched too, from hyper_analysis(|y|), as a variable
+    of its own (rounded straight-through, its rate under uniform noise):
+    the encoder may send any z, and the best one for the refined y is not
+    the one the hyper-analysis maps it to. The randomness is seeded by the
+    step, so the same image always gives the same file. `progress`, if
+    given, is called after each step.
+    Returns a `RefinedLatents` for `compress_latents`.
     """
     steps = int(steps)
     if steps < 0:
       raise ValueError(f"refine steps must be 0 or more, not {steps}")
     x = self.prepare(tf.convert_to_tensor(image, tf.uint8))
     y = tf.cast(self._analyze(x), tf.float32)
+    z = tf.cast(self.hyper_analysis_transform(tf.abs(y)), tf.float32)
     height, width = int(image.shape[0]), int(image.shape[1])
-    moments = (tf.zeros_like(y), tf.zeros_like(y))
+    moments = [tf.zeros_like(y), tf.zeros_like(y), tf.zeros_like(z),
+               tf.zeros_like(z)]
     step_fn = self._refine_step_fn()
     for step in range(steps):
-      # Adam; its step size and the rounding's temperature both decay
+      # Adam; its step sizes and the rounding's temperature all decay
       # linearly to 0 over the steps.
       left = 1.0 - step / steps
-      y, *moments = step_fn(
-          x, y, *moments, tf.constant(step, tf.int64),
+      y, z, *moments = step_fn(
+          x, y, z, *moments, tf.constant(step, tf.int64),
           tf.constant(self.refine_learning_rate * left, tf.float32),
+          tf.constant(self.refine_side_learning_rate * left, tf.float32),
           tf.constant(self.refine_temperature * left, tf.float32),
           tf.constant(height), tf.constant(width))
       if progress is not None:
         progress()
-    return y
+    return RefinedLatents(y, z)
 
   def _refine_step_fn(self):
     """One traced refinement step (any image size), kept per model."""
@@ -303,33 +326,41 @@ class ScaleHyperprior(CompressionModel):
       offset = tf.constant(0.0 if offset is None else offset, tf.float32)
       latents = tf.TensorSpec((1, None, None, self.latent_channels),
                               tf.float32)
+      side = tf.TensorSpec((1, None, None, self.num_filters), tf.float32)
       scalar = tf.TensorSpec((), tf.int32)
+      rate = tf.TensorSpec((), tf.float32)
       model = weakref.ref(self)
 
-      @tf.function(input_signature=[
-          tf.TensorSpec((1, None, None, 3), tf.float32), latents, latents,
-          latents, tf.TensorSpec((), tf.int64), tf.TensorSpec((), tf.float32),
-          tf.TensorSpec((), tf.float32), scalar, scalar])
-      def step_fn(x, y, m, v, step, rate, temperature, height, width):
-        with tf.GradientTape() as tape:
-          tape.watch(y)
-          loss = model()._refined_loss(x, y, offset, step, temperature,
-                                       height, width)
-        g = tape.gradient(loss, y)
-        b1, b2, t = 0.9, 0.999, tf.cast(step + 1, tf.float32)
+      def adam(p, g, m, v, t, rate):
+        b1, b2 = 0.9, 0.999
         m = b1 * m + (1.0 - b1) * g
         v = b2 * v + (1.0 - b2) * tf.square(g)
         m_hat, v_hat = m / (1.0 - b1 ** t), v / (1.0 - b2 ** t)
-        return y - rate * m_hat / (tf.sqrt(v_hat) + 1e-7), m, v
+        return p - rate * m_hat / (tf.sqrt(v_hat) + 1e-7), m, v
+
+      @tf.function(input_signature=[
+          tf.TensorSpec((1, None, None, 3), tf.float32), latents, side,
+          latents, latents, side, side, tf.TensorSpec((), tf.int64), rate,
+          rate, rate, scalar, scalar])
+      def step_fn(x, y, z, my, vy, mz, vz, step, rate, side_rate,
+                  temperature, height, width):
+        with tf.GradientTape() as tape:
+          tape.watch([y, z])
+          loss = model()._refined_loss(x, y, z, offset, step, temperature,
+                                       height, width)
+        gy, gz = tape.gradient(loss, [y, z])
+        t = tf.cast(step + 1, tf.float32)
+        y, my, vy = adam(y, gy, my, vy, t, rate)
+        z, mz, vz = adam(z, gz, mz, vz, t, side_rate)
+        return y, z, my, vy, mz, vz
       _REFINE_STEPS[self] = step_fn
     return step_fn
 
-  def _refined_loss(self, x, y, side_offset, step, temperature, height,
+  def _refined_loss(self, x, y, z, side_offset, step, temperature, height,
                     width):
-    """`bpp + lmbda * MSE` of one image's latents `y` (see `refine_latents`),
-    with `y` soft-rounded at `temperature`; the MSE counts only the image,
-    not its padding."""
-    z = self.hyper_analysis_transform(tf.abs(y))
+    """`bpp + lmbda * MSE` of one image's latents `y` and side information
+    `z` (see `refine_latents`), with `y` soft-rounded at `temperature`; the
+    MSE counts only the image, not its padding."""
     z_hat = z + tf.stop_gradient(
         tf.round(z - side_offset) + side_offset - z)
     indexes = tfc.upper_bound(tfc.lower_bound(tf.cast(
@@ -347,10 +378,10 @@ class ScaleHyperprior(CompressionModel):
         x[:, :height, :width], x_hat[:, :height, :width]))
     return bits / tf.cast(height * width, tf.float32) + self.lmbda * mse
 
-  def estimate_latent_bits(self, y):
-    """The rate estimate `estimate_bits` gives, for latents `y` (e.g. from
+  def estimate_latent_bits(self, latents):
+    """The rate estimate `estimate_bits` gives, for a `RefinedLatents` (from
     `refine_latents`): bits of the rounded latents and side information."""
-    z = self.hyper_analysis_transform(tf.abs(y))
+    y, z = latents
     side_entropy_model = tfc.ContinuousBatchedEntropyModel(
         self.hyperprior, coding_rank=3, compression=False)
     z_hat, side_bits = side_entropy_model(z, training=False)
