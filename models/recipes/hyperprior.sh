@@ -148,3 +148,7 @@ mixed_round 6 0.05 4000 hyperprior-q6-m3 6
 # steps each.
 mixed_round 4 0.011 4000 hyperprior-q4-m3 6
 mixed_round 3 0.005 4000 hyperprior-q3-m2 6
+# 2026-12-07 (a later session): fourth mixed runs for qualities 5 (core 0,
+# crop seed 8) and 6 (core 1, crop seed 7), 4,000 steps each.
+mixed_round 5 0.024 4000 hyperprior-q5-m4 8
+mixed_round 6 0.05 4000 hyperprior-q6-m4 7
