@@ -237,8 +237,8 @@ class ScaleHyperprior(CompressionModel):
   @tf.function(input_signature=[
       tf.TensorSpec(shape=(None, None, 3), dtype=tf.uint8)])
   def compress(self, image):
-    y, _ = self._latents(image)
-    return self._code_latents(y, tf.shape(image)[:2])
+    y, z = self._latents(image)
+    return self._code_latents(y, z, tf.shape(image)[:2])
 
   def compress_latents(self, latents, image_shape):
     """`compress` for latents found otherwise (a `RefinedLatents` from
@@ -252,11 +252,9 @@ class ScaleHyperprior(CompressionModel):
       tf.TensorSpec(shape=(1, None, None, None), dtype=tf.float32),
       tf.TensorSpec(shape=(2,), dtype=tf.int32)])
   def _compress_refined(self, y, z, image_shape):
-    return self._code_latents(y, image_shape, z)
+    return self._code_latents(y, z, image_shape)
 
-  def _code_latents(self, y, image_shape, z=None):
-    if z is None:
-      z = self.hyper_analysis_transform(tf.abs(y))
+  def _code_latents(self, y, z, image_shape):
     z_hat = self._coders.side_entropy_model.quantize(z)
     indexes = self.coding_indexes(z_hat)
     side_string = self._coders.side_entropy_model.compress(z)
