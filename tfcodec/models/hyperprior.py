@@ -326,7 +326,7 @@ class ScaleHyperprior(CompressionModel):
                               tf.float32)
       side = tf.TensorSpec((1, None, None, self.num_filters), tf.float32)
       scalar = tf.TensorSpec((), tf.int32)
-      rate = tf.TensorSpec((), tf.float32)
+      real = tf.TensorSpec((), tf.float32)
       model = weakref.ref(self)
 
       def adam(p, g, m, v, t, rate):
@@ -338,8 +338,8 @@ class ScaleHyperprior(CompressionModel):
 
       @tf.function(input_signature=[
           tf.TensorSpec((1, None, None, 3), tf.float32), latents, side,
-          latents, latents, side, side, tf.TensorSpec((), tf.int64), rate,
-          rate, rate, scalar, scalar])
+          latents, latents, side, side, tf.TensorSpec((), tf.int64), real,
+          real, real, scalar, scalar])
       def step_fn(x, y, z, my, vy, mz, vz, step, rate, side_rate,
                   temperature, height, width):
         with tf.GradientTape() as tape:
