@@ -54,13 +54,13 @@ kodak: install
 # Re-measures the shipped hyperprior weights on Kodak (cached per image and
 # weights file in results/.evaluate-cache), with the plain encode and with
 # REFINE_STEPS steps of latent refinement (tfcodec compress --refine-steps;
-# at 80 steps about 50 s per image and quality on one core, 2.3 hours for
-# all seven uncached: fill the cache first, a quality per core, with
-# models.evaluate --quality=Q --refine_steps=80 as BUILD_NOTES.md says),
+# at 120 steps about 80 s per image and quality on one core, 3.7 hours for
+# all seven uncached: fill the cache first, both cores at once, with
+# models.evaluate --quality=Q --refine_steps=120 as BUILD_NOTES.md says),
 # then rewrites from those two JSONs the plots docs/kodak_hyperprior.png and
 # docs/kodak_hyperprior_refined.png, the tables in README.md and
 # BUILD_NOTES.md, and the seven model cards (recipes in models/recipes/).
-REFINE_STEPS ?= 80
+REFINE_STEPS ?= 120
 hyperprior-docs: install
 	@mkdir -p results docs
 	$(BIN)/python -m models.evaluate --model=hyperprior --data_dir=$(KODAK) \
