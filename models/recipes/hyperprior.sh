@@ -152,3 +152,7 @@ mixed_round 3 0.005 4000 hyperprior-q3-m2 6
 # crop seed 8) and 6 (core 1, crop seed 7), 4,000 steps each.
 mixed_round 5 0.024 4000 hyperprior-q5-m4 8
 mixed_round 6 0.05 4000 hyperprior-q6-m4 7
+# 2026-12-07 (a fifth session): second mixed run for quality 2 (core 0) and
+# third for quality 3 (core 1), crop seed 7 (new to both), 4,000 steps each.
+mixed_round 2 0.002 4000 hyperprior-q2-m2 7
+mixed_round 3 0.005 4000 hyperprior-q3-m3 7
