@@ -156,3 +156,6 @@ mixed_round 6 0.05 4000 hyperprior-q6-m4 7
 # third for quality 3 (core 1), crop seed 7 (new to both), 4,000 steps each.
 mixed_round 2 0.002 4000 hyperprior-q2-m2 7
 mixed_round 3 0.005 4000 hyperprior-q3-m3 7
+# Then a fourth mixed run for quality 4 (core 0, crop seed 7, new to it)
+# while core 1 ran the refined Kodak evaluations of 2 and 3.
+mixed_round 4 0.011 4000 hyperprior-q4-m4 7
