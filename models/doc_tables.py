@@ -1,8 +1,8 @@
 r"""Rewrites the hyperprior's Kodak tables in README.md and BUILD_NOTES.md.
 
-  python -m models.doc_tables --evaluation=results/kodak_hyperprior.json
+  python -m models.doc_tables --evaluation=docs/kodak_hyperprior.json
   python -m models.doc_tables \
-      --evaluation=results/kodak_hyperprior.json,results/kodak_hyperprior_refined.json
+      --evaluation=docs/kodak_hyperprior.json,docs/kodak_hyperprior_refined.json
   python -m models.doc_tables --evaluation=... --check   # exit 1 if stale
 
 Each document holds a per-quality table and, right after it, a Bjontegaard

@@ -2,7 +2,7 @@ r"""Evaluates zoo weights on Kodak against Pillow JPEG 4:2:0 and WebP.
 
   python -m models.evaluate --model=hyperprior \
       --data_dir=../shared/datasets/kodak \
-      --output=results/kodak_hyperprior.json --plot=docs/kodak_hyperprior.png
+      --output=docs/kodak_hyperprior.json --plot=docs/kodak_hyperprior.png
 
 Prints, per quality: mean bpp (real files), PSNR and MS-SSIM; how far the
 range-coded bits are from the model's own rate estimate; and Pillow JPEG
@@ -14,9 +14,16 @@ rate-distortion plot (PNG or SVG) with --plot. `--weights_dir` evaluates a
 weights folder that is not shipped (e.g. from `models.package_weights`),
 at every quality it serves or at those --quality names. `--refine_steps`
 measures the slower encode that refines each image's latents first.
+
+The JSON keeps every per-image row with its cache key, and a rerun takes the
+rows of the --output it replaces (and of any --reuse files) whose weights,
+family source and image are unchanged: committed beside the docs
+(docs/kodak_hyperprior*.json), it spares the next session the hours the
+refined encode takes for the qualities whose weights did not change.
 """
 
 import os
+import sys
 
 from absl import app, flags
 
@@ -48,6 +55,11 @@ flags.DEFINE_integer("refine_steps", 0,
                      "decoder).", lower_bound=0)
 flags.DEFINE_string("cache", "results/.evaluate-cache",
                     "Per-image results cache ('' for none).")
+flags.DEFINE_list("reuse", [],
+                  "Earlier outputs of this command whose per-image rows are "
+                  "taken where the weights, the family's source and the "
+                  "images are unchanged (--output itself always is, if it "
+                  "exists): only what changed is measured again.")
 FLAGS = flags.FLAGS
 
 
@@ -58,6 +70,16 @@ def main(argv):
   from tfcodec import bench, plot, reports, zoo  # pylint: disable=g-import-not-at-top
 
   files = bench.list_images(FLAGS.data_dir)
+  if FLAGS.cache:
+    earlier = list(FLAGS.reuse)
+    if os.path.exists(FLAGS.output) and FLAGS.output not in earlier:
+      earlier.append(FLAGS.output)
+    for path in earlier:
+      try:
+        filed = bench.seed_cache(path, FLAGS.cache)
+      except (OSError, ValueError) as e:
+        sys.exit(f"{path}: not an earlier evaluation ({e})")
+      print(f"{path}: {filed} per-image rows reused where still current")
   sweeps = {"jpeg420": [int(q) for q in FLAGS.jpeg_qualities],
             "webp": [int(q) for q in FLAGS.webp_qualities]}
   weights_dirs, qualities = {}, [int(q) for q in FLAGS.quality]

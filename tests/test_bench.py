@@ -219,3 +219,48 @@ def test_evaluate_weights_dir_measures_each_quality_it_is_asked_for(
                        text=True)
   assert bad.returncode != 0
   assert f"{weights}: no weights for quality 17" in bad.stderr
+
+
+def test_an_earlier_output_seeds_a_fresh_cache(tmp_path, folder, monkeypatch):
+  # The output keeps each row's cache key, so a committed evaluation spares
+  # a fresh checkout from measuring again what has not changed.
+  cache = tmp_path / "cache"
+  first = bench.run_bench(folder, codec_names=["webp"],
+                          qualities={"webp": [30]}, cache_dir=str(cache),
+                          progress=False)
+  out = str(tmp_path / "r.json")
+  bench.write_results(first, out)
+  fresh = tmp_path / "fresh"
+  assert bench.seed_cache(out, str(fresh)) == 2
+  assert sorted(os.listdir(fresh)) == sorted(os.listdir(cache))
+  for name in os.listdir(cache):
+    assert json.loads((fresh / name).read_text()) == json.loads(
+        (cache / name).read_text())
+  assert bench.seed_cache(out, str(fresh)) == 0  # nothing new to file
+
+  def fail(*args, **kwargs):
+    raise AssertionError("measured again despite the seeded cache")
+  monkeypatch.setattr(bench.concurrent.futures, "ProcessPoolExecutor", fail)
+  second = bench.run_bench(folder, codec_names=["webp"],
+                           qualities={"webp": [30]}, cache_dir=str(fresh),
+                           progress=False)
+  assert second["codecs"][0]["results"] == first["codecs"][0]["results"]
+  # What the earlier output did not measure still is.
+  with pytest.raises(AssertionError, match="measured again"):
+    bench.run_bench(folder, codec_names=["webp"], qualities={"webp": [30, 60]},
+                    cache_dir=str(fresh), progress=False)
+
+
+def test_evaluate_names_a_reuse_file_that_is_not_an_evaluation(tmp_path,
+                                                               folder):
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  bad = tmp_path / "bad.json"
+  bad.write_text("[1, 2]")
+  run = subprocess.run(
+      [sys.executable, "-m", "models.evaluate", "--model=comcnn",
+       f"--data_dir={folder}", f"--cache={tmp_path / 'cache'}",
+       f"--reuse={bad}", f"--output={tmp_path / 'out.json'}"],
+      cwd=root, capture_output=True, text=True)
+  assert run.returncode != 0
+  assert f"{bad}: not an earlier evaluation" in run.stderr
+  assert not (tmp_path / "out.json").exists()

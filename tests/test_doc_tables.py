@@ -200,3 +200,19 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
   failed = run("plain.json")
   assert failed.returncode != 0 and "not an evaluation with --refine_steps" in (
       failed.stderr)
+
+
+def test_the_documents_plain_kodak_tables_are_the_committed_evaluation():
+  # docs/kodak_hyperprior.json is what `make hyperprior-docs` measured and
+  # wrote the tables from; tables edited by hand, or weights re-measured
+  # without rewriting them, fail here.
+  evaluation = os.path.join(ROOT, "docs", "kodak_hyperprior.json")
+  with open(evaluation) as f:
+    rows = json.load(f)["codecs"][0]["per_image"]
+  assert sorted(rows, key=int) == [str(q) for q in range(1, 8)]
+  assert all(len(r) == 24 and all(x["cache_key"] for x in r)
+             for r in rows.values())
+  run = subprocess.run(
+      [sys.executable, "-m", "models.doc_tables", f"--evaluation={evaluation}",
+       "--check"], cwd=ROOT, capture_output=True, text=True, check=False)
+  assert run.returncode == 0, run.stderr

@@ -28,6 +28,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import platform
 import time
 from typing import Dict, List, Optional, Sequence
 
@@ -39,7 +40,7 @@ from tfcodec import io as tio
 
 __all__ = ["list_images", "measure", "measure_model", "measure_progressive",
            "measure_codec", "to_results", "run_bench", "write_results",
-           "interpolate"]
+           "interpolate", "seed_cache", "cpu_name"]
 
 KEYS = ("bpp", "psnr-rgb", "ms-ssim-rgb", "ms-ssim-rgb-db", "encoding_time",
         "decoding_time")
@@ -150,9 +151,17 @@ class _Cache:
     if folder:
       os.makedirs(folder, exist_ok=True)
 
+  @staticmethod
+  def digest(key) -> str:
+    return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
   def _path(self, key):
-    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
-    return os.path.join(self.folder, digest + ".json")
+    return os.path.join(self.folder, self.digest(key) + ".json")
+
+  def keyed(self, key, row):
+    """`row` as the output holds it: with its cache key's digest, by which
+    `seed_cache` files it again."""
+    return dict(row, cache_key=self.digest(key))
 
   def get(self, key):
     if not self.folder or not os.path.exists(self._path(key)):
@@ -166,6 +175,32 @@ class _Cache:
   def put(self, key, row):
     if self.folder:
       tio.atomic_write(self._path(key), json.dumps(row).encode())
+
+
+def seed_cache(results_path: str, cache_dir: str) -> int:
+  """Files the per-image rows of an earlier `run_bench` output (each carries
+  its cache key's digest) into `cache_dir`, so that a rerun measures only
+  what changed since: a row whose weights, family source, codec or image
+  differ now is filed under its old key and never read. Rows already cached
+  are left alone. Returns how many rows were filed."""
+  with open(results_path) as f:
+    results = json.load(f)
+  if not isinstance(results, dict):
+    raise ValueError("not a JSON object")
+  os.makedirs(cache_dir, exist_ok=True)
+  filed = 0
+  for entry in results.get("codecs", []):
+    for rows in (entry.get("per_image") or {}).values():
+      for row in rows:
+        digest = row.get("cache_key")
+        if not digest:
+          continue
+        path = os.path.join(cache_dir, digest + ".json")
+        if not os.path.exists(path):
+          tio.atomic_write(path, json.dumps(
+              {k: v for k, v in row.items() if k != "cache_key"}).encode())
+          filed += 1
+  return filed
 
 
 def _codec_worker(args):
@@ -210,6 +245,20 @@ def measure_progressive(model, name: str, qualities: Sequence[int],
                encoded_iterations=int(model.iterations))
     rows[k] = row
   return rows
+
+
+def cpu_name() -> str:
+  """This machine's CPU model, kept in each measured row: the timings are
+  its own, and rows reused from an earlier evaluation may come from
+  another machine."""
+  try:
+    with open("/proc/cpuinfo") as f:
+      for line in f:
+        if line.startswith("model name"):
+          return line.split(":", 1)[1].strip()
+  except OSError:
+    pass
+  return platform.machine() or "unknown"
 
 
 def _weights_fingerprint(name: str, quality: int,
@@ -260,9 +309,10 @@ def _bench_progressive(name, qs, weights, files, hashes, cache, progress):
                 disable=not progress):
     measured = measure_progressive(model, name, qs, tio.read_image(f))
     for q in qs:
-      rows[(q, f)] = dict(measured[q], image=os.path.basename(f))
+      rows[(q, f)] = dict(measured[q], image=os.path.basename(f), cpu=cpu_name())
       cache.put(keys[(q, f)], rows[(q, f)])
-  return {q: [rows[(q, f)] for f in files] for q in qs}
+  return {q: [cache.keyed(keys[(q, f)], rows[(q, f)]) for f in files]
+          for q in qs}
 
 
 def run_bench(folder: str, models: Sequence[str] = (),
@@ -324,9 +374,9 @@ def run_bench(folder: str, models: Sequence[str] = (),
           f" ({steps} refine steps)" if steps else ""), disable=not progress):
         rows[f] = dict(measure_model(model, name, q, tio.read_image(f),
                                      refine_steps=steps),
-                       image=os.path.basename(f))
+                       image=os.path.basename(f), cpu=cpu_name())
         cache.put(keys[f], rows[f])
-      per_quality[q] = [rows[f] for f in files]
+      per_quality[q] = [cache.keyed(keys[f], rows[f]) for f in files]
     description = f"tfcodec zoo model {name}" + (
         f", latents refined for each image ({steps} steps)" if steps else "")
     entries.append(dict(to_results(name, description, per_quality),
@@ -356,7 +406,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
                            disable=not progress):
           q, f = futures[future]
           try:
-            rows[(q, f)] = dict(future.result(), image=os.path.basename(f))
+            rows[(q, f)] = dict(future.result(), image=os.path.basename(f), cpu=cpu_name())
           except codecs.CodecError as e:
             failed = f"{os.path.basename(f)} at quality {q}: {e}"
             for other in futures:
@@ -366,7 +416,8 @@ def run_bench(folder: str, models: Sequence[str] = (),
     if failed:
       skipped[name] = failed
       continue
-    per_quality = {q: [rows[(q, f)] for f in files] for q in qs}
+    per_quality = {q: [cache.keyed(keys[(q, f)], rows[(q, f)]) for f in files]
+                   for q in qs}
     entries.append(dict(to_results(name, codec.description, per_quality),
                         per_image=per_quality))
 
