@@ -37,6 +37,14 @@ flags.mark_flags_as_required(["evaluation", "recipe", "output", "title"])
 FLAGS = flags.FLAGS
 
 
+def _timed_on(entry, qualities):
+  """"; timed on <CPU>" from the rows' `cpu` fields (rows reused from an
+  earlier evaluation may come from another machine), or "" if none say."""
+  cpus = sorted({x["cpu"] for q in qualities
+                 for x in entry["per_image"][str(q)] if x.get("cpu")})
+  return f"; timed on {' and '.join(cpus)}" if cpus else ""
+
+
 def _refined_section(path):
   """Rows and deltas of an evaluation of refined encodes."""
   from tfcodec import reports  # pylint: disable=g-import-not-at-top
@@ -55,7 +63,8 @@ def _refined_section(path):
            "latents before coding (the same decoder reads the files); "
            f"measured by `python -m models.evaluate --refine_steps={steps}`; "
            "the encode time includes the refinement, measured as BUILD_NOTES.md "
-           "(\"Encoder-side latent refinement\") describes:", "",
+           "(\"Encoder-side latent refinement\") describes"
+           + _timed_on(ours, [r["quality"][i] for i in rows]) + ":", "",
            "| quality | bpp | PSNR (dB) | MS-SSIM | encode (s) |",
            "|---|---|---|---|---|"]
   for i in rows:
@@ -86,7 +95,8 @@ def main(argv):
            f"Measured by `python -m models.evaluate --model={ours['name']} "
            "--data_dir=../shared/datasets/kodak` (means over the images; bpp "
            "from file bytes with the container header; PSNR and MS-SSIM on "
-           "RGB; times are wall time on 2 CPU cores, model already loaded).",
+           "RGB; times are wall time on 2 CPU cores, model already loaded"
+           + _timed_on(ours, [r["quality"][i] for i in rows]) + ").",
            "",
            "| quality | bpp | PSNR (dB) | MS-SSIM | MS-SSIM (dB) | encode (s) | decode (s) |",
            "|---|---|---|---|---|---|---|"]

@@ -163,7 +163,10 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
                         "ms-ssim-rgb-db": [10.0, 13.0],
                         "encoding_time": [0.1, 0.1],
                         "decoding_time": [0.1, 0.1]},
-            "per_image": {"1": [row], "2": [row]}}
+            # Rows say which CPU timed them.
+            "per_image": {"1": [dict(row, cpu="CPU C")],
+                          "2": [dict(row, cpu="CPU B" if refine_steps
+                                     else "CPU A")]}}
     if refine_steps:
       ours["refine_steps"] = refine_steps
       ours["results"]["encoding_time"] = [12.0, 14.0]
@@ -196,6 +199,8 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
   assert "| 2 | 0.5000 | 28.40 | 0.9500 | 14.0 |" in refined
   assert "| 1 |" not in refined  # --quality=2 only
   assert "--refine-steps 40" in refined and "| webp | +1.50% |" in refined
+  assert "timed on CPU A)." in plain and "timed on CPU B:" in refined
+  assert "CPU C" not in text  # quality 1's rows are not this card's
   # A plain evaluation given as the refined one is refused.
   failed = run("plain.json")
   assert failed.returncode != 0 and "not an evaluation with --refine_steps" in (
