@@ -254,6 +254,10 @@ def test_an_earlier_output_seeds_a_fresh_cache(tmp_path, folder, monkeypatch):
 def test_evaluate_names_a_reuse_file_that_is_not_an_evaluation(tmp_path,
                                                                folder):
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  with pytest.raises(ValueError, match="no per-image rows"):
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"codecs": [{"per_image": {"1": [3]}}]}')
+    bench.seed_cache(str(odd), str(tmp_path / "cache"))
   bad = tmp_path / "bad.json"
   bad.write_text("[1, 2]")
   run = subprocess.run(

@@ -187,19 +187,21 @@ def seed_cache(results_path: str, cache_dir: str) -> int:
     results = json.load(f)
   if not isinstance(results, dict):
     raise ValueError("not a JSON object")
+  try:
+    keyed = {row["cache_key"]: row
+             for entry in results.get("codecs", [])
+             for rows in (entry.get("per_image") or {}).values()
+             for row in rows if row.get("cache_key")}
+  except (AttributeError, TypeError, KeyError) as e:
+    raise ValueError(f"no per-image rows where expected ({e})") from None
   os.makedirs(cache_dir, exist_ok=True)
   filed = 0
-  for entry in results.get("codecs", []):
-    for rows in (entry.get("per_image") or {}).values():
-      for row in rows:
-        digest = row.get("cache_key")
-        if not digest:
-          continue
-        path = os.path.join(cache_dir, digest + ".json")
-        if not os.path.exists(path):
-          tio.atomic_write(path, json.dumps(
-              {k: v for k, v in row.items() if k != "cache_key"}).encode())
-          filed += 1
+  for digest, row in keyed.items():
+    path = os.path.join(cache_dir, str(digest) + ".json")
+    if not os.path.exists(path):
+      tio.atomic_write(path, json.dumps(
+          {k: v for k, v in row.items() if k != "cache_key"}).encode())
+      filed += 1
   return filed
 
 
