@@ -24,6 +24,7 @@ CompressAI's plots do, because the published curves give only the mean.
 """
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -156,7 +157,10 @@ class _Cache:
     return hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
   def _path(self, key):
-    return os.path.join(self.folder, self.digest(key) + ".json")
+    return self._file(self.digest(key))
+
+  def _file(self, digest):
+    return os.path.join(self.folder, digest + ".json")
 
   def keyed(self, key, row):
     """`row` as the output holds it: with its cache key's digest, by which
@@ -173,8 +177,18 @@ class _Cache:
       return None
 
   def put(self, key, row):
-    if self.folder:
-      tio.atomic_write(self._path(key), json.dumps(row).encode())
+    self.file_row(self.digest(key), row)
+
+  def file_row(self, digest: str, row, replace: bool = True) -> bool:
+    """Caches `row` under a key's digest (unless `replace` is False and it
+    is cached already); True if it was written."""
+    if not self.folder:
+      return False
+    path = self._file(digest)
+    if not replace and os.path.exists(path):
+      return False
+    tio.atomic_write(path, json.dumps(row).encode())
+    return True
 
 
 def seed_cache(results_path: str, cache_dir: str) -> int:
@@ -194,15 +208,10 @@ def seed_cache(results_path: str, cache_dir: str) -> int:
              for row in rows if row.get("cache_key")}
   except (AttributeError, TypeError, KeyError) as e:
     raise ValueError(f"no per-image rows where expected ({e})") from None
-  os.makedirs(cache_dir, exist_ok=True)
-  filed = 0
-  for digest, row in keyed.items():
-    path = os.path.join(cache_dir, str(digest) + ".json")
-    if not os.path.exists(path):
-      tio.atomic_write(path, json.dumps(
-          {k: v for k, v in row.items() if k != "cache_key"}).encode())
-      filed += 1
-  return filed
+  cache = _Cache(cache_dir)
+  return sum(cache.file_row(
+      str(digest), {k: v for k, v in row.items() if k != "cache_key"},
+      replace=False) for digest, row in keyed.items())
 
 
 def _codec_worker(args):
@@ -249,6 +258,7 @@ def measure_progressive(model, name: str, qualities: Sequence[int],
   return rows
 
 
+@functools.lru_cache(maxsize=None)
 def cpu_name() -> str:
   """This machine's CPU model, kept in each measured row: the timings are
   its own, and rows reused from an earlier evaluation may come from
@@ -311,7 +321,8 @@ def _bench_progressive(name, qs, weights, files, hashes, cache, progress):
                 disable=not progress):
     measured = measure_progressive(model, name, qs, tio.read_image(f))
     for q in qs:
-      rows[(q, f)] = dict(measured[q], image=os.path.basename(f), cpu=cpu_name())
+      rows[(q, f)] = dict(measured[q], image=os.path.basename(f),
+                          cpu=cpu_name())
       cache.put(keys[(q, f)], rows[(q, f)])
   return {q: [cache.keyed(keys[(q, f)], rows[(q, f)]) for f in files]
           for q in qs}
@@ -408,7 +419,8 @@ def run_bench(folder: str, models: Sequence[str] = (),
                            disable=not progress):
           q, f = futures[future]
           try:
-            rows[(q, f)] = dict(future.result(), image=os.path.basename(f), cpu=cpu_name())
+            rows[(q, f)] = dict(future.result(),
+                                image=os.path.basename(f), cpu=cpu_name())
           except codecs.CodecError as e:
             failed = f"{os.path.basename(f)} at quality {q}: {e}"
             for other in futures:
