@@ -45,8 +45,10 @@ def _timed_on(entry, qualities):
   return f"; timed on {' and '.join(cpus)}" if cpus else ""
 
 
-def _refined_section(path):
-  """Rows and deltas of an evaluation of refined encodes."""
+def _refined_section(path, curve):
+  """Rows and deltas of an evaluation of refined encodes; `curve` is the
+  plain evaluation's qualities. Deltas are given only for a refined
+  evaluation of all of them: over part of a curve they are not the curve's."""
   from tfcodec import reports  # pylint: disable=g-import-not-at-top
   with open(path) as f:
     evaluation = json.load(f)
@@ -72,7 +74,13 @@ def _refined_section(path):
                  f"{r['psnr-rgb'][i]:.2f} | {r['ms-ssim-rgb'][i]:.4f} | "
                  f"{r['encoding_time'][i]:.1f} |")
   deltas = evaluation.get("bd_against", {})
-  if deltas:
+  missing = sorted(set(curve) - set(r["quality"]))
+  if deltas and missing:
+    lines += ["", "No Bjontegaard deltas of the refined curve here: "
+              f"{path} has refined rows of qualities "
+              f"{', '.join(map(str, r['quality']))} only, not of "
+              f"{', '.join(map(str, missing))}."]
+  elif deltas:
     lines += ["", "Bjontegaard deltas of the whole refined curve:", ""]
     lines += reports.bd_table(deltas)
   return lines
@@ -188,7 +196,7 @@ def main(argv):
               "curve comes from `../shared/anchors`):", ""]
     lines += reports.bd_table(deltas)
   if FLAGS.refined_evaluation:
-    lines += _refined_section(FLAGS.refined_evaluation)
+    lines += _refined_section(FLAGS.refined_evaluation, r["quality"])
   with open(FLAGS.output, "w") as f:
     f.write("\n".join(lines) + "\n")
   print(f"wrote {FLAGS.output}")

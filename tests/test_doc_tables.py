@@ -201,6 +201,18 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
   assert "--refine-steps 40" in refined and "| webp | +1.50% |" in refined
   assert "timed on CPU A)." in plain and "timed on CPU B:" in refined
   assert "CPU C" not in text  # quality 1's rows are not this card's
+  # Refined rows of part of the curve give no deltas: they would be the
+  # part's, printed as the whole curve's.
+  part = evaluation([25.3, 28.4], refine_steps=40)
+  ours = part["codecs"][0]
+  ours["results"] = {k: v[1:] for k, v in ours["results"].items()}
+  del ours["per_image"]["1"]
+  (tmp_path / "part.json").write_text(json.dumps(part))
+  assert run("part.json").returncode == 0
+  refined = card.read_text().split("## Kodak with refined latents")[1]
+  assert "| 2 | 0.5000 | 28.40 | 0.9500 | 14.0 |" in refined
+  assert "| webp |" not in refined
+  assert "refined rows of qualities 2 only, not of 1." in refined
   # A plain evaluation given as the refined one is refused.
   failed = run("plain.json")
   assert failed.returncode != 0 and "not an evaluation with --refine_steps" in (
