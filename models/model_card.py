@@ -59,7 +59,10 @@ def _refined_section(path, curve):
   rows = [i for i, q in enumerate(r["quality"])
           if FLAGS.quality is None or q == FLAGS.quality]
   if not rows:
-    raise app.UsageError(f"{path}: quality {FLAGS.quality} is not in it")
+    return ["", f"## Kodak with refined latents ({steps} steps)", "",
+            f"{path} holds refined rows of qualities "
+            f"{', '.join(map(str, r['quality']))}, not yet of quality "
+            f"{FLAGS.quality}."]
   lines = ["", f"## Kodak with refined latents ({steps} steps)", "",
            f"`tfcodec compress --refine-steps {steps}` refines each image's "
            "latents before coding (the same decoder reads the files); "

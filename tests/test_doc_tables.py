@@ -11,6 +11,7 @@ import pytest
 from tfcodec import reports
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KODAK = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "kodak")
 
 EVALUATION = {
     "codecs": [
@@ -183,12 +184,13 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
   (tmp_path / "recipe.md").write_text("How it was trained.\n")
   card = tmp_path / "card.md"
 
-  def run(refined):
+  def run(refined, quality=2):
     return subprocess.run(
         [sys.executable, "-m", "models.model_card",
          f"--evaluation={tmp_path / 'plain.json'}",
          f"--refined_evaluation={tmp_path / refined}",
-         f"--recipe={tmp_path / 'recipe.md'}", "--title=t", "--quality=2",
+         f"--recipe={tmp_path / 'recipe.md'}", "--title=t",
+         f"--quality={quality}",
          f"--output={card}"], cwd=ROOT, capture_output=True, text=True,
         check=False)
 
@@ -213,6 +215,12 @@ def test_a_model_card_adds_the_refined_encode_of_its_quality(tmp_path):
   assert "| 2 | 0.5000 | 28.40 | 0.9500 | 14.0 |" in refined
   assert "| webp |" not in refined
   assert "refined rows of qualities 2 only, not of 1." in refined
+  # A quality without refined rows gets a card that says so.
+  quality_1 = run("part.json", quality=1)
+  assert quality_1.returncode == 0, quality_1.stderr
+  refined = card.read_text().split("## Kodak with refined latents (40 steps)")[1]
+  assert "holds refined rows of qualities 2, not yet of quality 1." in refined
+  assert "| 1 |" not in refined and "| 2 |" not in refined
   # A plain evaluation given as the refined one is refused.
   failed = run("plain.json")
   assert failed.returncode != 0 and "not an evaluation with --refine_steps" in (
@@ -233,3 +241,23 @@ def test_the_documents_plain_kodak_tables_are_the_committed_evaluation():
       [sys.executable, "-m", "models.doc_tables", f"--evaluation={evaluation}",
        "--check"], cwd=ROOT, capture_output=True, text=True, check=False)
   assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.skipif(not os.path.isdir(KODAK), reason=f"{KODAK} is absent")
+@pytest.mark.parametrize("document", ["kodak_hyperprior.json",
+                                      "kodak_hyperprior_refined.json"])
+def test_the_committed_evaluations_are_of_the_shipped_weights(document):
+  # Every row's cache key names the weights, code, settings and image it was
+  # measured with: weights shipped without re-measuring the documents' rows
+  # fail here.
+  from tfcodec import bench  # pylint: disable=g-import-not-at-top
+  with open(os.path.join(ROOT, "docs", document)) as f:
+    ours = json.load(f)["codecs"][0]
+  stale = []
+  for q, rows in ours["per_image"].items():
+    keys = bench.model_row_digests(
+        "hyperprior", int(q), [os.path.join(KODAK, r["image"]) for r in rows],
+        refine_steps=ours.get("refine_steps", 0))
+    stale += [f"quality {q}, {r['image']}" for r in rows
+              if r["cache_key"] != keys[os.path.join(KODAK, r["image"])]]
+  assert not stale, f"{document}: rows not of the shipped weights: {stale[:3]}"

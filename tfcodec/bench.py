@@ -273,6 +273,31 @@ def cpu_name() -> str:
   return platform.machine() or "unknown"
 
 
+def _model_key(name: str, quality: int, fingerprint: str, image_hash: str,
+               refine_steps: int = 0) -> list:
+  """The cache key of one image's row of a (non-progressive) zoo model."""
+  from tfcodec import zoo  # pylint: disable=g-import-not-at-top
+  key = ["model", name, quality, fingerprint, image_hash]
+  if refine_steps:
+    cls = zoo.model_class(name)
+    key += ["refine", refine_steps, cls.refine_learning_rate,
+            cls.refine_side_learning_rate, cls.refine_temperature]
+  return key
+
+
+def model_row_digests(name: str, quality: int, images: Sequence[str],
+                      weights_dir: Optional[str] = None,
+                      refine_steps: int = 0) -> Dict[str, str]:
+  """The `cache_key`s that `run_bench` gives the rows of `images` coded by
+  model `name` at `quality` (from `weights_dir`, or the shipped weights),
+  by image path: a row whose key differs was measured from other weights,
+  code or settings."""
+  fingerprint = _weights_fingerprint(name, quality, weights_dir)
+  return {image: _Cache.digest(_model_key(name, quality, fingerprint,
+                                          _sha1_file(image), refine_steps))
+          for image in images}
+
+
 def _weights_fingerprint(name: str, quality: int,
                          folder: Optional[str] = None) -> str:
   """The weights folder's files (the shipped one unless `folder`) and the
@@ -362,9 +387,6 @@ def run_bench(folder: str, models: Sequence[str] = (),
     cls = zoo.model_class(name)
     if steps:
       coding.check_refinable(cls, name)
-    refined = ["refine", steps, cls.refine_learning_rate,
-               cls.refine_side_learning_rate,
-               cls.refine_temperature] if steps else []
     if len(qs) > 1 and getattr(cls, "progressive", False):
       per_quality = _bench_progressive(name, qs, weights, files, hashes,
                                        cache, progress)
@@ -374,7 +396,7 @@ def run_bench(folder: str, models: Sequence[str] = (),
     per_quality = {}
     for q in qs:
       fingerprint = _weights_fingerprint(name, q, weights)
-      keys = {f: ["model", name, q, fingerprint, hashes[f], *refined]
+      keys = {f: _model_key(name, q, fingerprint, hashes[f], steps)
               for f in files}
       rows = {f: cache.get(keys[f]) for f in files}
       todo = [f for f in files if rows[f] is None]
