@@ -122,17 +122,9 @@ def main(argv):
     mine = plot.Curve(mine.name, [mine.bpp[i] for i in keep],
                       [mine.psnr[i] for i in keep],
                       [mine.ms_ssim[i] for i in keep] if mine.ms_ssim else [])
-  deltas = {}
-  for ref in curves[1:] + anchors:
-    values = {
-        "bd_rate_psnr": plot.bd_rate(ref.bpp, ref.psnr, mine.bpp, mine.psnr),
-        "bd_psnr": plot.bd_psnr(ref.bpp, ref.psnr, mine.bpp, mine.psnr),
-        "bd_rate_ms_ssim_db": plot.bd_rate(
-            ref.bpp, ref.ms_ssim_db, mine.bpp, mine.ms_ssim_db)
-        if ref.ms_ssim else float("nan")}
-    # No overlap is null in the JSON.
-    deltas[ref.name] = {k: None if np.isnan(v) else v
-                        for k, v in values.items()}
+  # No overlap is null in the JSON.
+  deltas = {ref.name: plot.bd_deltas(ref, mine)
+            for ref in curves[1:] + anchors}
   bench.write_results({"dataset": os.path.abspath(FLAGS.data_dir),
                        "images": len(files), "codecs": [ours, *classical],
                        "bd_against": deltas,

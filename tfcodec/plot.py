@@ -129,6 +129,19 @@ def bd_psnr(rate_ref, quality_ref, rate_test, quality_test) -> float:
   return float((d2 - d1) / (hi - lo))
 
 
+def bd_deltas(ref: Curve, test: Curve) -> dict:
+  """`test` against `ref`: BD-rate on PSNR (%), BD-PSNR (dB) and BD-rate on
+  MS-SSIM in dB (%), as an evaluation's "bd_against" holds them (None
+  where the curves do not overlap or one has no MS-SSIM)."""
+  values = {
+      "bd_rate_psnr": bd_rate(ref.bpp, ref.psnr, test.bpp, test.psnr),
+      "bd_psnr": bd_psnr(ref.bpp, ref.psnr, test.bpp, test.psnr),
+      "bd_rate_ms_ssim_db": bd_rate(ref.bpp, ref.ms_ssim_db, test.bpp,
+                                    test.ms_ssim_db)
+      if ref.ms_ssim and test.ms_ssim else float("nan")}
+  return {k: None if np.isnan(v) else v for k, v in values.items()}
+
+
 def bd_table(curves: Sequence[Curve], reference: str) -> str:
   """A Markdown table of BD-rate and BD-PSNR of every curve vs `reference`."""
   refs = [c for c in curves if c.name == reference] or [

@@ -1,0 +1,80 @@
+r"""Bjontegaard deltas of an evaluation's model curve, with rows added.
+
+  python -m models.curve_bd --evaluation=docs/kodak_hyperprior_refined.json \
+      --add_rows=1:0.1096:26.36:0.8844,4:0.5118:31.65:0.9694
+
+`models.evaluate` computes the deltas of the curve it measured. When some
+qualities' per-image rows are not in the evaluation (measured earlier, on
+another machine, with only their means kept), this gives the deltas of the
+whole curve: the evaluation's rows plus `--add_rows` (quality:bpp:PSNR:
+MS-SSIM means), against the same Pillow sweeps and published curves, by the
+same functions. It prints the curve and a Markdown table (the documents'
+Bjontegaard table).
+"""
+
+import json
+
+from absl import app, flags
+
+flags.DEFINE_string("evaluation", None, "JSON written by models.evaluate.")
+flags.DEFINE_list("add_rows", [],
+                  "quality:bpp:psnr:ms_ssim means of qualities the "
+                  "evaluation lacks.")
+flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
+                  "Published curves in ../shared/anchors to compare with.")
+flags.mark_flag_as_required("evaluation")
+FLAGS = flags.FLAGS
+
+
+def curve_with_rows(evaluation, added):
+  """(qualities, bpp, psnr, ms_ssim) of the evaluation's first codec with
+  `added` ({quality: (bpp, psnr, ms_ssim)}) joined, sorted by quality."""
+  r = evaluation["codecs"][0]["results"]
+  points = {q: (b, p, m) for q, b, p, m in zip(
+      r["quality"], r["bpp"], r["psnr-rgb"], r["ms-ssim-rgb"], strict=True)}
+  both = sorted(set(points) & set(added))
+  if both:
+    raise ValueError(f"qualities {both} are in the evaluation already")
+  points.update(added)
+  qs = sorted(points)
+  return (qs, [points[q][0] for q in qs], [points[q][1] for q in qs],
+          [points[q][2] for q in qs])
+
+
+def _parse_rows(specs):
+  rows = {}
+  for spec in specs:
+    parts = spec.split(":")
+    if len(parts) != 4:
+      raise app.UsageError(f"--add_rows: {spec!r} is not quality:bpp:psnr:ms_ssim")
+    try:
+      rows[int(parts[0])] = tuple(float(x) for x in parts[1:])
+    except ValueError:
+      raise app.UsageError(f"--add_rows: {spec!r} has a value that is not a "
+                           "number") from None
+  return rows
+
+
+def main(argv):
+  del argv
+  from tfcodec import plot, reports  # pylint: disable=g-import-not-at-top
+  try:
+    with open(FLAGS.evaluation) as f:
+      evaluation = json.load(f)
+    qs, bpp, psnr, ms_ssim = curve_with_rows(evaluation,
+                                             _parse_rows(FLAGS.add_rows))
+  except (OSError, ValueError, KeyError, IndexError) as e:
+    raise app.UsageError(f"{FLAGS.evaluation}: {e}") from None
+  mine = plot.Curve("curve", bpp, psnr, ms_ssim)
+  refs = [plot.Curve(c["name"], c["results"]["bpp"], c["results"]["psnr-rgb"],
+                     c["results"].get("ms-ssim-rgb") or [])
+          for c in evaluation["codecs"][1:]]
+  refs += plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
+  deltas = {ref.name: plot.bd_deltas(ref, mine) for ref in refs}
+  for q, b, p, m in zip(qs, bpp, psnr, ms_ssim, strict=True):
+    print(f"quality {q}: {b:.4f} bpp, {p:.2f} dB, MS-SSIM {m:.4f}")
+  print("\n".join(reports.bd_table(deltas)))
+
+
+if __name__ == "__main__":
+  app.run(main)
