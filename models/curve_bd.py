@@ -8,11 +8,15 @@ qualities' per-image rows are not in the evaluation (measured earlier, on
 another machine, with only their means kept), this gives the deltas of the
 whole curve: the evaluation's rows plus `--add_rows` (quality:bpp:PSNR:
 MS-SSIM means), against the same Pillow sweeps and published curves, by the
-same functions. It prints the curve and a Markdown table (the documents'
-Bjontegaard table).
+same functions. It prints the documents' per-quality and Bjontegaard
+tables of that curve; with `--output` it also writes the joined evaluation
+(the added qualities listed under "added_rows", without per-image rows),
+which `python -m models.doc_tables --evaluation=...` writes into the
+documents.
 """
 
 import json
+import os
 
 from absl import app, flags
 
@@ -22,6 +26,8 @@ flags.DEFINE_list("add_rows", [],
                   "evaluation lacks.")
 flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
                   "Published curves in ../shared/anchors to compare with.")
+flags.DEFINE_string("output", None,
+                    "JSON to write the joined evaluation to.")
 flags.mark_flag_as_required("evaluation")
 FLAGS = flags.FLAGS
 
@@ -61,8 +67,8 @@ def main(argv):
   try:
     with open(FLAGS.evaluation) as f:
       evaluation = json.load(f)
-    qs, bpp, psnr, ms_ssim = curve_with_rows(evaluation,
-                                             _parse_rows(FLAGS.add_rows))
+    added = _parse_rows(FLAGS.add_rows)
+    qs, bpp, psnr, ms_ssim = curve_with_rows(evaluation, added)
   except (OSError, ValueError, KeyError, IndexError) as e:
     raise app.UsageError(f"{FLAGS.evaluation}: {e}") from None
   mine = plot.Curve("curve", bpp, psnr, ms_ssim)
@@ -71,10 +77,18 @@ def main(argv):
           for c in evaluation["codecs"][1:]]
   refs += plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
   deltas = {ref.name: plot.bd_deltas(ref, mine) for ref in refs}
-  for q, b, p, m in zip(qs, bpp, psnr, ms_ssim, strict=True):
-    print(f"quality {q}: {b:.4f} bpp, {p:.2f} dB, MS-SSIM {m:.4f}")
-  print("\n".join(reports.bd_table(deltas)))
-
+  joined = dict(evaluation, bd_against=deltas,
+                added_rows=sorted(int(q) for q in added))
+  joined["codecs"] = [dict(evaluation["codecs"][0], results={
+      "quality": qs, "bpp": bpp, "psnr-rgb": psnr, "ms-ssim-rgb": ms_ssim}),
+                      *evaluation["codecs"][1:]]
+  print("\n".join(reports.quality_table(joined) + [""]
+                  + reports.bd_table(deltas)))
+  if FLAGS.output:
+    with open(FLAGS.output + ".tmp", "w") as f:
+      json.dump(joined, f, indent=1)
+    os.replace(FLAGS.output + ".tmp", FLAGS.output)
+    print(f"wrote {FLAGS.output}")
 
 if __name__ == "__main__":
   app.run(main)

@@ -38,10 +38,20 @@ def test_rows_added_back_give_the_evaluations_own_deltas(tmp_path):
     whole = json.load(f)
   path, _, removed = _evaluation_without(tmp_path, {1, 4})
   rows = ",".join(f"{q}:{b!r}:{p!r}:{m!r}" for q, (b, p, m) in removed.items())
-  run = _run(f"--evaluation={path}", f"--add_rows={rows}")
+  joined = tmp_path / "joined.json"
+  run = _run(f"--evaluation={path}", f"--add_rows={rows}",
+             f"--output={joined}")
   assert run.returncode == 0, run.stderr
   table = reports.bd_table(whole["bd_against"])
-  assert run.stdout.strip().endswith("\n".join(table))
+  assert "\n".join(reports.quality_table(whole) + [""] + table) in run.stdout
+  # The joined evaluation renders the documents' tables as the whole one.
+  with open(joined) as f:
+    written = json.load(f)
+  assert written["added_rows"] == [1, 4]
+  doc = "\n".join(["text", reports.QUALITY_HEADER, "|---|", "",
+                   reports.BD_HEADER, "|---|", "", "more text"])
+  assert reports.rewrite(doc, written) == reports.rewrite(doc, whole)
+  assert reports.rewrite(doc, written) != doc
   # Without them the curve, and so its deltas, differ.
   part = _run(f"--evaluation={path}")
   assert part.returncode == 0, part.stderr
