@@ -159,3 +159,8 @@ mixed_round 3 0.005 4000 hyperprior-q3-m3 7
 # Then a fourth mixed run for quality 4 (core 0, crop seed 7, new to it)
 # while core 1 ran the refined Kodak evaluations of 2 and 3.
 mixed_round 4 0.011 4000 hyperprior-q4-m4 7
+# 2026-12-07 (a seventh session): a third mixed run for quality 2 (core 0)
+# and a fourth for quality 3 (core 1), crop seed 8 (new to both), 3,000
+# steps each.
+mixed_round 2 0.002 3000 hyperprior-q2-m3 8
+mixed_round 3 0.005 3000 hyperprior-q3-m4 8
