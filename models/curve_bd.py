@@ -90,5 +90,6 @@ def main(argv):
     os.replace(FLAGS.output + ".tmp", FLAGS.output)
     print(f"wrote {FLAGS.output}")
 
+
 if __name__ == "__main__":
   app.run(main)
