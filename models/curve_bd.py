@@ -72,9 +72,7 @@ def main(argv):
   except (OSError, ValueError, KeyError, IndexError) as e:
     raise app.UsageError(f"{FLAGS.evaluation}: {e}") from None
   mine = plot.Curve("curve", bpp, psnr, ms_ssim)
-  refs = [plot.Curve(c["name"], c["results"]["bpp"], c["results"]["psnr-rgb"],
-                     c["results"].get("ms-ssim-rgb") or [])
-          for c in evaluation["codecs"][1:]]
+  refs = [plot.curve_from_entry(c) for c in evaluation["codecs"][1:]]
   refs += plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
   deltas = {ref.name: plot.bd_deltas(ref, mine) for ref in refs}
   joined = dict(evaluation, bd_against=deltas,

@@ -112,9 +112,7 @@ def main(argv):
 
   if FLAGS.refine_steps:
     ours["name"] = f"{FLAGS.model} ({FLAGS.refine_steps} refine steps)"
-  curves = [plot.Curve(e["name"], e["results"]["bpp"],
-                       e["results"]["psnr-rgb"], e["results"]["ms-ssim-rgb"])
-            for e in [ours, *classical]]
+  curves = [plot.curve_from_entry(e) for e in [ours, *classical]]
   anchors = plot.load_anchors(FLAGS.anchors) if FLAGS.anchors else []
   mine = curves[0]
   if FLAGS.bd_max_bpp:

@@ -58,12 +58,12 @@ def _refined_section(path, curve):
     raise app.UsageError(f"{path}: not an evaluation with --refine_steps")
   rows = [i for i, q in enumerate(r["quality"])
           if FLAGS.quality is None or q == FLAGS.quality]
+  heading = ["", f"## Kodak with refined latents ({steps} steps)", ""]
   if not rows:
-    return ["", f"## Kodak with refined latents ({steps} steps)", "",
-            f"{path} holds refined rows of qualities "
-            f"{', '.join(map(str, r['quality']))}, not yet of quality "
-            f"{FLAGS.quality}."]
-  lines = ["", f"## Kodak with refined latents ({steps} steps)", "",
+    return heading + [f"{path} holds refined rows of qualities "
+                      f"{', '.join(map(str, r['quality']))}, not yet of "
+                      f"quality {FLAGS.quality}."]
+  lines = heading + [
            f"`tfcodec compress --refine-steps {steps}` refines each image's "
            "latents before coding (the same decoder reads the files); "
            f"measured by `python -m models.evaluate --refine_steps={steps}`; "

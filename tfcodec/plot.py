@@ -45,7 +45,9 @@ class Curve:
     return [-10 * np.log10(max(1 - m, 1e-10)) for m in self.ms_ssim]
 
 
-def _curve_from_entry(entry: Dict) -> Curve:
+def curve_from_entry(entry: Dict) -> Curve:
+  """The curve of one codec entry of a `tfcodec bench` or
+  `models.evaluate` file (its name and "results")."""
   r = entry["results"]
   return Curve(entry["name"], r["bpp"], r["psnr-rgb"], r.get("ms-ssim-rgb", []))
 
@@ -61,8 +63,8 @@ def load_results(path: str) -> List[Curve]:
     raise ValueError(f"{path}: not JSON ({e})") from None
   try:
     if "codecs" in data:
-      return [_curve_from_entry(e) for e in data["codecs"]]
-    return [_curve_from_entry(data)]
+      return [curve_from_entry(e) for e in data["codecs"]]
+    return [curve_from_entry(data)]
   except (KeyError, TypeError) as e:
     raise ValueError(f"{path}: not a results file (missing {e})") from None
 
@@ -156,15 +158,13 @@ def bd_table(curves: Sequence[Curve], reference: str) -> str:
   for c in curves:
     if c is ref:
       continue
-    rate = bd_rate(ref.bpp, ref.psnr, c.bpp, c.psnr)
-    dpsnr = bd_psnr(ref.bpp, ref.psnr, c.bpp, c.psnr)
-    ms = (bd_rate(ref.bpp, ref.ms_ssim_db, c.bpp, c.ms_ssim_db)
-          if c.ms_ssim and ref.ms_ssim else float("nan"))
+    d = bd_deltas(ref, c)
 
     def fmt(v, unit):
-      return "n/a (no overlap)" if np.isnan(v) else f"{v:+.2f}{unit}"
+      return "n/a (no overlap)" if v is None else f"{v:+.2f}{unit}"
     lines.append(f"| {c.name} | {c.bpp[0]:.3f}-{c.bpp[-1]:.3f} | "
-                 f"{fmt(rate, '%')} | {fmt(dpsnr, ' dB')} | {fmt(ms, '%')} |")
+                 f"{fmt(d['bd_rate_psnr'], '%')} | {fmt(d['bd_psnr'], ' dB')} | "
+                 f"{fmt(d['bd_rate_ms_ssim_db'], '%')} |")
   return "\n".join(lines)
 
 
