@@ -12,7 +12,9 @@ same functions. It prints the documents' per-quality and Bjontegaard
 tables of that curve; with `--output` it also writes the joined evaluation
 (the added qualities listed under "added_rows", without per-image rows),
 which `python -m models.doc_tables --evaluation=...` writes into the
-documents.
+documents. With `--nudge_db=0.06` it also prints what a gain of 0.06 dB at
+each quality alone would do to the BD-rates: which quality a training run
+should go to.
 """
 
 import json
@@ -28,6 +30,10 @@ flags.DEFINE_list("anchors", ["compressai-bmshj2018-hyperprior_mse_cuda"],
                   "Published curves in ../shared/anchors to compare with.")
 flags.DEFINE_string("output", None,
                     "JSON to write the joined evaluation to.")
+flags.DEFINE_float("nudge_db", 0.0,
+                   "If not 0, also print for each quality the BD-rate (PSNR) "
+                   "the curve would have if that quality alone gained this "
+                   "many dB at its rate: where training moves the deltas most.")
 flags.mark_flag_as_required("evaluation")
 FLAGS = flags.FLAGS
 
@@ -45,6 +51,32 @@ def curve_with_rows(evaluation, added):
   qs = sorted(points)
   return (qs, [points[q][0] for q in qs], [points[q][1] for q in qs],
           [points[q][2] for q in qs])
+
+
+def nudge_table(qualities, bpp, psnr, ms_ssim, refs, db):
+  """Markdown rows: for each quality, the curve's BD-rate (PSNR) against
+  each of `refs` with that quality's PSNR raised by `db`, and the change
+  from the curve's own. Raising a point inside the curve lowers its
+  BD-rate; raising an end point can raise it, since it moves the PSNR range
+  the Bjontegaard integral covers."""
+  from tfcodec import plot  # pylint: disable=g-import-not-at-top
+  base = {r.name: plot.bd_deltas(
+      r, plot.Curve("curve", bpp, psnr, ms_ssim))["bd_rate_psnr"]
+          for r in refs}
+  rows = ["| quality, PSNR " + f"{db:+.2f} dB | "
+          + " | ".join(f"BD-rate vs {r.name} (change)" for r in refs) + " |",
+          "|---|" + "---|" * len(refs)]
+  for i, q in enumerate(qualities):
+    nudged = list(psnr)
+    nudged[i] += db
+    curve = plot.Curve("curve", bpp, nudged, ms_ssim)
+    cells = []
+    for r in refs:
+      v = plot.bd_deltas(r, curve)["bd_rate_psnr"]
+      cells.append("n/a" if v is None or base[r.name] is None
+                   else f"{v:+.2f}% ({v - base[r.name]:+.2f})")
+    rows.append(f"| {q} | " + " | ".join(cells) + " |")
+  return rows
 
 
 def _parse_rows(specs):
@@ -82,6 +114,9 @@ def main(argv):
                       *evaluation["codecs"][1:]]
   print("\n".join(reports.quality_table(joined) + [""]
                   + reports.bd_table(deltas)))
+  if FLAGS.nudge_db:
+    print("\n" + "\n".join(nudge_table(qs, bpp, psnr, ms_ssim, refs,
+                                         FLAGS.nudge_db)))
   if FLAGS.output:
     with open(FLAGS.output + ".tmp", "w") as f:
       json.dump(joined, f, indent=1)

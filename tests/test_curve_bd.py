@@ -68,3 +68,35 @@ def test_bad_rows_are_one_line_errors(rows, message):
   run = _run(f"--evaluation={EVALUATION}", f"--add_rows={rows}")
   assert run.returncode != 0 and message in run.stderr
   assert "Traceback" not in run.stderr
+
+
+def _nudge_rows(stdout):
+  lines = stdout.split("\n")
+  start = next(i for i, l in enumerate(lines) if l.startswith("| quality, PSNR"))
+  rows = {}
+  for line in lines[start + 2:]:
+    if not line.startswith("|"):
+      break
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    rows[int(cells[0])] = [float(c.split("(")[1].rstrip(")")) for c in cells[1:]]
+  return lines[start], rows
+
+
+def test_nudge_table_gives_each_qualitys_pull_on_the_deltas():
+  with open(EVALUATION) as f:
+    qualities = json.load(f)["codecs"][0]["results"]["quality"]
+  run = _run(f"--evaluation={EVALUATION}", "--nudge_db=0.1")
+  assert run.returncode == 0, run.stderr
+  header, rows = _nudge_rows(run.stdout)
+  assert "+0.10 dB" in header and "BD-rate vs jpeg420" in header
+  assert sorted(rows) == sorted(qualities)
+  # A better point inside the curve means fewer bits for the same PSNR.
+  inner = sorted(qualities)[1:-1]
+  assert all(rows[q][0] < 0 for q in inner), rows
+  # The same nudge downwards undoes it.
+  down = _run(f"--evaluation={EVALUATION}", "--nudge_db=-0.1")
+  assert down.returncode == 0, down.stderr
+  _, down_rows = _nudge_rows(down.stdout)
+  assert all(down_rows[q][0] > 0 for q in inner), down_rows
+  # Without the flag there is no such table.
+  assert "| quality, PSNR" not in _run(f"--evaluation={EVALUATION}").stdout
