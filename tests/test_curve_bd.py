@@ -72,7 +72,8 @@ def test_bad_rows_are_one_line_errors(rows, message):
 
 def _nudge_rows(stdout):
   lines = stdout.split("\n")
-  start = next(i for i, l in enumerate(lines) if l.startswith("| quality, PSNR"))
+  start = next(i for i, line in enumerate(lines)
+               if line.startswith("| quality, PSNR"))
   rows = {}
   for line in lines[start + 2:]:
     if not line.startswith("|"):
