@@ -1,7 +1,7 @@
 r"""Bjontegaard deltas of an evaluation's model curve, with rows added.
 
   python -m models.curve_bd --evaluation=docs/kodak_hyperprior_refined.json \
-      --add_rows=1:0.1096:26.36:0.8844,4:0.5118:31.65:0.9694
+      --add_rows=1:0.1096:26.36:0.8844
 
 `models.evaluate` computes the deltas of the curve it measured. When some
 qualities' per-image rows are not in the evaluation (measured earlier, on

@@ -110,9 +110,9 @@ more_steps 5 0.024 2000 256 2 hyperprior-q5-c256e tfcodec/weights/hyperprior-q5 
 # side by side, one core each; BUILD_NOTES.md, "Mixed quantization"):
 CFG_NOISE=$CFG
 CFG='{"num_filters": 96, "latent_channels": 128, "kernel_parameter": "dct", "quantization": "mixed"}'
-mixed_round() {  # quality, lambda, steps, run, crop seed, [init_from]
+mixed_round() {  # quality, lambda, steps, run, crop seed, [init_from], [flags]
   TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 more_steps $1 $2 $3 256 2 \
-    $4 ${6:-tfcodec/weights/hyperprior-q$1} --seed=$5
+    $4 ${6:-tfcodec/weights/hyperprior-q$1} --seed=$5 "${@:7}"
 }
 CFG=$CFG_NOISE mixed_round 5 0.024 1000 ab-q5-noise 4
 mixed_round 5 0.024 1000 ab-q5-mixed 4
@@ -164,3 +164,10 @@ mixed_round 4 0.011 4000 hyperprior-q4-m4 7
 # steps each.
 mixed_round 2 0.002 3000 hyperprior-q2-m3 8
 mixed_round 3 0.005 3000 hyperprior-q3-m4 8
+# 2026-12-07/08 (a seventh and an eighth session): a fifth mixed run for
+# quality 4 (core 0, crop seed 8), stopped by the session's end at step 300's
+# checkpoint and resumed by the same command; beside it a fourth for quality
+# 2 (core 1, crop seed 9) at a peak learning rate of 3e-5 (the later
+# --learning_rate wins).
+mixed_round 4 0.011 4000 hyperprior-q4-m5 8
+mixed_round 2 0.002 3000 hyperprior-q2-m4 9 "" --learning_rate=3e-5
