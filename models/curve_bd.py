@@ -53,16 +53,15 @@ def curve_with_rows(evaluation, added):
           [points[q][2] for q in qs])
 
 
-def nudge_table(qualities, bpp, psnr, ms_ssim, refs, db):
+def nudge_table(qualities, bpp, psnr, ms_ssim, refs, deltas, db):
   """Markdown rows: for each quality, the curve's BD-rate (PSNR) against
   each of `refs` with that quality's PSNR raised by `db`, and the change
-  from the curve's own. Raising a point inside the curve lowers its
-  BD-rate; raising an end point can raise it, since it moves the PSNR range
-  the Bjontegaard integral covers."""
+  from the curve's own (`deltas`, as `plot.bd_deltas` gave them per
+  reference). Raising a point inside the curve lowers its BD-rate; raising
+  an end point can raise it, since it moves the PSNR range the Bjontegaard
+  integral covers."""
   from tfcodec import plot  # pylint: disable=g-import-not-at-top
-  base = {r.name: plot.bd_deltas(
-      r, plot.Curve("curve", bpp, psnr, ms_ssim))["bd_rate_psnr"]
-          for r in refs}
+  base = {name: d["bd_rate_psnr"] for name, d in deltas.items()}
   rows = ["| quality, PSNR " + f"{db:+.2f} dB | "
           + " | ".join(f"BD-rate vs {r.name} (change)" for r in refs) + " |",
           "|---|" + "---|" * len(refs)]
@@ -115,7 +114,7 @@ def main(argv):
   print("\n".join(reports.quality_table(joined) + [""]
                   + reports.bd_table(deltas)))
   if FLAGS.nudge_db:
-    print("\n" + "\n".join(nudge_table(qs, bpp, psnr, ms_ssim, refs,
+    print("\n" + "\n".join(nudge_table(qs, bpp, psnr, ms_ssim, refs, deltas,
                                          FLAGS.nudge_db)))
   if FLAGS.output:
     with open(FLAGS.output + ".tmp", "w") as f:
